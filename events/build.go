@@ -1,0 +1,186 @@
+package events
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Bytes is a data volume. It is written in megabytes with six decimals,
+// as the platform's DECIMAL(14,6) volume fields are.
+type Bytes int64
+
+// MarshalJSON writes the volume as megabytes, e.g. 1234567 bytes -> 1.234567.
+func (b Bytes) MarshalJSON() ([]byte, error) {
+	v := int64(b)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return []byte(fmt.Sprintf("%s%d.%06d", sign, v/1000000, v%1000000)), nil
+}
+
+// Subject is who an event is about: the endpoint, its SIM and the IMSI in use.
+// Endpoint and SIM are nil for an IMSI the platform does not know.
+type Subject struct {
+	Endpoint *Endpoint
+	SIM      *SIM
+	IMSI     *IMSI
+}
+
+// Operator is the visited network as events describe it.
+type Operator struct {
+	ID       int
+	Name     string
+	Country  Country
+	TapCodes []TapCode
+	MNCs     []MNC
+}
+
+func (o Operator) locationDetail() *LocationDetail {
+	return &LocationDetail{ID: o.ID, Name: o.Name, Country: o.Country, TapCode: o.TapCodes, MNC: o.MNCs}
+}
+
+func ref(id int, names []string) Ref {
+	if id >= 0 && id < len(names) {
+		return Ref{ID: id, Description: names[id]}
+	}
+	return Ref{ID: id, Description: strconv.Itoa(id)}
+}
+
+func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, subj Subject, desc string) *Event {
+	return &Event{
+		Timestamp:     FormatTimestamp(at),
+		Alert:         sev != SeverityInfo,
+		Description:   desc,
+		EventType:     Ref{ID: int(t), Description: t.String()},
+		EventSource:   ref(int(src), sourceNames[:]),
+		EventSeverity: ref(int(sev), severityNames[:]),
+		Organisation:  org,
+		Endpoint:      subj.Endpoint,
+		SIM:           subj.SIM,
+		IMSI:          subj.IMSI,
+		Type:          t,
+		Status:        StatusUnchanged,
+	}
+}
+
+func imsiOf(s Subject) string {
+	if s.IMSI != nil {
+		return s.IMSI.IMSI
+	}
+	return ""
+}
+
+// Facts carries what every event needs besides its own details.
+type Facts struct {
+	At           time.Time
+	Organisation Organisation
+	Subject      Subject
+}
+
+// UpdateLocation is an accepted Update location at a visited network's VLR
+// (S6a); it leads to ATTACHED.
+func UpdateLocation(f Facts, op Operator, vlrNumber string) *Event {
+	e := newEvent(TypeUpdateLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
+		fmt.Sprintf("New location received from VLR for IMSI='%s', now attached to VLR='%s'.", imsiOf(f.Subject), vlrNumber))
+	e.Detail = op.locationDetail()
+	e.Status = StatusAttached
+	return e
+}
+
+// UpdateGPRSLocation is an accepted Update GPRS location at a visited
+// network's SGSN (S6d).
+func UpdateGPRSLocation(f Facts, op Operator, sgsnNumber, sgsnIP, ratType string) *Event {
+	e := newEvent(TypeUpdateGPRSLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
+		fmt.Sprintf("New location received from SGSN for IMSI='%s', now attached to SGSN='%s', IP='%s', RAT type='%s'.",
+			imsiOf(f.Subject), sgsnNumber, sgsnIP, ratType))
+	e.Detail = op.locationDetail()
+	e.Status = StatusAttached
+	return e
+}
+
+// LocationRejected is a rejected Update location (t = TypeUpdateLocation)
+// or Update GPRS location (TypeUpdateGPRSLocation): severity Warn, alert,
+// and a description naming the reason and the protocol cause. A rejection
+// by the subscriber's policy (disabled endpoint, blacklist, roaming) comes
+// from Policy Control; blocked says the endpoint is disabled and leads to
+// BLOCKED.
+func LocationRejected(f Facts, t Type, op Operator, node, reason, cause string, policy, blocked bool) *Event {
+	src := SourceNetwork
+	if policy {
+		src = SourcePolicyControl
+	}
+	role := "VLR"
+	what := "Update location"
+	if t == TypeUpdateGPRSLocation {
+		role, what = "SGSN", "Update GPRS location"
+	}
+	e := newEvent(t, f.At, src, SeverityWarn, f.Organisation, f.Subject,
+		fmt.Sprintf("%s rejected for IMSI='%s' by %s='%s' (%s, %s), because %s: %s.",
+			what, imsiOf(f.Subject), role, node, op.Name, op.Country.Name, reason, cause))
+	e.Detail = op.locationDetail()
+	e.Reject = cause
+	if blocked {
+		e.Status = StatusBlocked
+	}
+	return e
+}
+
+// PDPSession is what the network knows of one PDP context.
+type PDPSession struct {
+	SessionID string
+	Context   PDPContext
+}
+
+func pdpDetail(op Operator, s PDPSession) *PDPDetail {
+	return &PDPDetail{ID: op.ID, Name: op.Name, Country: op.Country, SessionID: s.SessionID, PDPContext: s.Context}
+}
+
+// TunnelCreated formats the time a PDP context was created as pdp_context.tunnel_created.
+func TunnelCreated(t time.Time) string { return t.UTC().Format(tunnelLayout) }
+
+// CreatePDPContext is an accepted PDP context activation; it leads to ONLINE.
+func CreatePDPContext(f Facts, op Operator, s PDPSession) *Event {
+	e := newEvent(TypeCreatePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
+		fmt.Sprintf("New PDP Context successfully activated with SGSN CP=%s, DP=%s.",
+			s.Context.SGSNControlPlaneIPAddress, s.Context.SGSNDataPlaneIPAddress))
+	e.Detail = pdpDetail(op, s)
+	e.Status = StatusOnline
+	return e
+}
+
+// CreatePDPContextRejected is a rejected PDP context activation, as the
+// platform reports it: Policy Control, Warn, alert, no detail.
+func CreatePDPContextRejected(f Facts, reason, cause string) *Event {
+	e := newEvent(TypeCreatePDPContext, f.At, SourcePolicyControl, SeverityWarn, f.Organisation, f.Subject,
+		fmt.Sprintf("PDP Context Request rejected, because %s: %s.", reason, cause))
+	e.Reject = cause
+	return e
+}
+
+// DeletePDPContext is the end of a data session with its volume; it leads
+// back to ATTACHED.
+func DeletePDPContext(f Facts, op Operator, s PDPSession, rx, tx Bytes) *Event {
+	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, "PDP Context deleted.")
+	d := pdpDetail(op, s)
+	d.Volume = &Volume{Total: rx + tx, Rx: rx, Tx: tx}
+	e.Detail = d
+	e.Status = StatusAttached
+	return e
+}
+
+// PurgeLocation says the visited network's VLR purged the subscriber; it
+// leads to OFFLINE.
+func PurgeLocation(f Facts) *Event {
+	e := newEvent(TypePurgeLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
+		fmt.Sprintf("VLR location information has been purged for IMSI='%s'.", imsiOf(f.Subject)))
+	e.Status = StatusOffline
+	return e
+}
+
+// PurgeGPRSLocation says the visited network's SGSN purged the subscriber.
+func PurgeGPRSLocation(f Facts) *Event {
+	return newEvent(TypePurgeGPRSLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
+		fmt.Sprintf("SGSN location information has been purged for IMSI='%s'.", imsiOf(f.Subject)))
+}

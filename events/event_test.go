@@ -1,0 +1,184 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// keysOf returns the keys of the JSON object at the top of b, in order,
+// and the raw value of each.
+func keysOf(t *testing.T, b []byte) ([]string, map[string]json.RawMessage) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %s", b)
+	}
+	var keys []string
+	vals := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+		vals[k] = v
+	}
+	return keys, vals
+}
+
+// Key lists from ../shared/reference/event-format.md.
+var (
+	envelopeKeys = []string{"id", "timestamp", "alert", "description", "event_type", "event_source",
+		"event_severity", "organisation", "endpoint", "sim", "imsi", "detail"}
+	endpointKeys = []string{"id", "name", "imei", "ip_address", "tags"}
+	simKeys      = []string{"id", "iccid", "production_date", "msisdn"}
+	imsiKeys     = []string{"id", "imsi", "import_date"}
+	locationKeys = []string{"id", "name", "country", "tapcode", "mnc"}
+	countryKeys  = []string{"id", "name", "country_code", "mcc", "iso_code"}
+	pdpKeys      = []string{"id", "name", "country", "session_id", "pdp_context"}
+	contextKeys  = strings.Split("pdp_context_id, tunnel_created, gtp_version, ue_ip_address, apn, nsapi, "+
+		"imsi, imeisv, mcc, mnc, lac, ci, sac, rac, rat_type, sgsn_control_plane_ip_address, "+
+		"sgsn_data_plane_ip_address, ggsn_control_plane_ip_address, ggsn_data_plane_ip_address, "+
+		"tx_teid_control_plane, tx_teid_data_plane, rx_teid, breakout_ip, region, operator_id, "+
+		"tariff_profile_id, ratezone_id, tariff_id", ", ")
+)
+
+func testFacts() Facts {
+	ip := "10.192.0.7"
+	return Facts{
+		At:           time.Date(2026, 11, 26, 10, 42, 58, 0, time.UTC),
+		Organisation: Organisation{ID: 1, Name: "org"},
+		Subject: Subject{
+			Endpoint: &Endpoint{ID: 7, Name: "tracker-7", IMEI: "356938035643809", IPAddress: &ip},
+			SIM:      &SIM{ID: 7, ICCID: "8942310000000000007", ProductionDate: "2026-01-01T00:00:00.000Z", MSISDN: "4917000000007"},
+			IMSI:     &IMSI{ID: 7, IMSI: "295050900000007", ImportDate: "2026-01-01T00:00:00.000Z"},
+		},
+	}
+}
+
+var testOperator = Operator{ID: 2, Name: "Telekom", Country: Country{ID: 74, Name: "Germany", CountryCode: "49", MCC: "262", ISOCode: "de"},
+	TapCodes: []TapCode{{ID: 1, TapCode: "DEUD1"}}, MNCs: []MNC{{ID: 2, MNC: "01"}}}
+
+func TestEventKeysMatchReference(t *testing.T) {
+	f := testFacts()
+	sess := PDPSession{SessionID: "s-1", Context: PDPContext{APN: "em", GTPVersion: 1}}
+	cases := []struct {
+		name       string
+		e          *Event
+		detailKeys []string // nil: no detail key at all
+		status     Status
+	}{
+		{"update location", UpdateLocation(f, testOperator, "491710000001"), locationKeys, StatusAttached},
+		{"update gprs location", UpdateGPRSLocation(f, testOperator, "491710000002", "127.0.0.1", "UTRAN"), locationKeys, StatusAttached},
+		{"create pdp", CreatePDPContext(f, testOperator, sess), pdpKeys, StatusOnline},
+		{"delete pdp", DeletePDPContext(f, testOperator, sess, 1500000, 250), append(append([]string{}, pdpKeys...), "volume"), StatusAttached},
+		{"purge location", PurgeLocation(f), nil, StatusOffline},
+		{"purge gprs location", PurgeGPRSLocation(f), nil, StatusUnchanged},
+		{"rejected location", LocationRejected(f, TypeUpdateLocation, testOperator, "491710000001", "endpoint disabled", "DIAMETER_ERROR_ROAMING_NOT_ALLOWED (5004)", true, true), locationKeys, StatusBlocked},
+		{"rejected pdp", CreatePDPContextRejected(f, "APN 'internet' is unknown", "Missing or unknown APN (219)"), nil, StatusUnchanged},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := json.Marshal(c.e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, vals := keysOf(t, b)
+			want := envelopeKeys
+			if c.detailKeys == nil {
+				want = envelopeKeys[:len(envelopeKeys)-1]
+			}
+			if !reflect.DeepEqual(keys, want) {
+				t.Fatalf("envelope keys\n got %v\nwant %v", keys, want)
+			}
+			for k, wantKeys := range map[string][]string{"endpoint": endpointKeys, "sim": simKeys, "imsi": imsiKeys} {
+				if got, _ := keysOf(t, vals[k]); !reflect.DeepEqual(got, wantKeys) {
+					t.Errorf("%s keys %v, want %v", k, got, wantKeys)
+				}
+			}
+			if c.detailKeys != nil {
+				dk, dv := keysOf(t, vals["detail"])
+				if !reflect.DeepEqual(dk, c.detailKeys) {
+					t.Errorf("detail keys %v, want %v", dk, c.detailKeys)
+				}
+				if ck, _ := keysOf(t, dv["country"]); !reflect.DeepEqual(ck, countryKeys) {
+					t.Errorf("country keys %v, want %v", ck, countryKeys)
+				}
+				if pc, ok := dv["pdp_context"]; ok {
+					if got, _ := keysOf(t, pc); !reflect.DeepEqual(got, contextKeys) {
+						t.Errorf("pdp_context keys\n got %v\nwant %v", got, contextKeys)
+					}
+				}
+			}
+			if c.e.Status != c.status {
+				t.Errorf("status %v, want %v", c.e.Status, c.status)
+			}
+			if string(vals["timestamp"]) != `"2026-11-26T10:42:58.000Z"` {
+				t.Errorf("timestamp %s", vals["timestamp"])
+			}
+			wantAlert := c.e.EventSeverity.ID == int(SeverityWarn)
+			if string(vals["alert"]) != map[bool]string{true: "true", false: "false"}[wantAlert] {
+				t.Errorf("alert %s for severity %v", vals["alert"], c.e.EventSeverity)
+			}
+		})
+	}
+}
+
+func TestVolumeInMegabytes(t *testing.T) {
+	b, err := json.Marshal(Volume{Total: 1500250, Rx: 1500000, Tx: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"total":1.500250,"rx":1.500000,"tx":0.000250}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestStreamNumbersCountsAndTracksStatus(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStream(&buf)
+	f := testFacts()
+	sess := PDPSession{SessionID: "s-1"}
+	for _, e := range []*Event{
+		UpdateLocation(f, testOperator, "1"),
+		CreatePDPContext(f, testOperator, sess),
+		CreatePDPContextRejected(f, "APN 'x' is unknown", "Missing or unknown APN (219)"),
+	} {
+		if err := s.Emit(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines: %q", len(lines), buf.String())
+	}
+	for i, l := range lines {
+		var e struct{ ID int64 }
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.ID != int64(i+1) {
+			t.Fatalf("line %d: id %d err %v", i, e.ID, err)
+		}
+	}
+	sum := s.Summary(5)
+	if sum.ByType[TypeCreatePDPContext] != 2 || sum.ByType[TypeUpdateLocation] != 1 {
+		t.Errorf("by type %v", sum.ByType)
+	}
+	if sum.Rejects["Missing or unknown APN (219)"] != 1 {
+		t.Errorf("rejects %v", sum.Rejects)
+	}
+	// The rejected PDP context leaves the endpoint ONLINE from the accepted one; 4 others never seen.
+	if sum.ByStatus[StatusOnline] != 1 || sum.ByStatus[StatusOffline] != 4 {
+		t.Errorf("by status %v", sum.ByStatus)
+	}
+}

@@ -1,0 +1,68 @@
+package events
+
+import "sync"
+
+// Status is an endpoint's connectivity status as the platform's
+// connectivity API reports it.
+type Status uint8
+
+const (
+	StatusUnchanged Status = iota // the event does not move the status
+	StatusOffline
+	StatusAttached
+	StatusOnline
+	StatusBlocked
+)
+
+var statusNames = [...]string{"", "OFFLINE", "ATTACHED", "ONLINE", "BLOCKED"}
+
+// String is the platform's spelling, e.g. "ONLINE".
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "UNKNOWN"
+}
+
+// Statuses is the connectivity status of each endpoint, driven by events:
+// Update location -> ATTACHED, Create PDP Context -> ONLINE, Delete PDP
+// Context -> ATTACHED, Purge location -> OFFLINE, and a rejection because
+// the endpoint is disabled -> BLOCKED. An endpoint never seen is OFFLINE.
+type Statuses struct {
+	mu sync.Mutex
+	m  map[int64]Status
+}
+
+// Apply moves the status of the event's endpoint, if the event moves it.
+func (s *Statuses) Apply(e *Event) {
+	if e.Status == StatusUnchanged || e.Endpoint == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = make(map[int64]Status)
+	}
+	s.m[e.Endpoint.ID] = e.Status
+	s.mu.Unlock()
+}
+
+// Of returns the status of one endpoint.
+func (s *Statuses) Of(endpointID int64) Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.m[endpointID]; ok {
+		return st
+	}
+	return StatusOffline
+}
+
+// Count returns how many of the seen endpoints are in each status.
+func (s *Statuses) Count() map[Status]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[Status]int)
+	for _, st := range s.m {
+		out[st]++
+	}
+	return out
+}
