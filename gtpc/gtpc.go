@@ -113,10 +113,21 @@ type CreatePDPContextRequest struct {
 	RATType         RATType
 	Location        *Location // optional
 	Recovery        *uint8    // the sender's restart counter, sent on first contact
+
+	// PDPType is the End User Address the SGSN asks for (TS 29.060
+	// 7.7.27); zero means dynamic IPv4, which is what is sent.
+	PDPType PDPType
+	// QoSProfile is the QoS Profile IE payload (TS 29.060 7.7.34:
+	// allocation/retention priority then the TS 24.008 10.5.6.5 octets);
+	// nil sends DefaultQoSProfile.
+	QoSProfile []byte
 }
 
 // CreatePDPContextResponse is the GGSN's answer (TS 29.060 7.3.2).
 type CreatePDPContextResponse struct {
+	// TEID is the SGSN's control-plane TEID, carried in the GTP header. A
+	// server endpoint fills it from the request when a handler leaves it 0.
+	TEID            uint32
 	Cause           Cause
 	TEIDData        uint32 // the GGSN's TEID for user plane
 	TEIDControl     uint32 // the GGSN's TEID for control plane
@@ -125,6 +136,9 @@ type CreatePDPContextResponse struct {
 	GGSNControlAddr netip.Addr
 	GGSNUserAddr    netip.Addr
 	Recovery        *uint8
+	// QoSProfile is the negotiated QoS Profile IE payload, sent when the
+	// request is accepted; nil sends DefaultQoSProfile.
+	QoSProfile []byte
 }
 
 // DeletePDPContextRequest closes a PDP context (TS 29.060 7.3.5). TEID is
@@ -137,5 +151,37 @@ type DeletePDPContextRequest struct {
 
 // DeletePDPContextResponse answers a DeletePDPContextRequest (TS 29.060 7.3.6).
 type DeletePDPContextResponse struct {
+	// TEID is the SGSN's control-plane TEID, carried in the GTP header; 0
+	// when the context is unknown.
+	TEID  uint32
 	Cause Cause
 }
+
+// EchoRequest asks a peer whether it is alive (TS 29.060 7.2.1).
+type EchoRequest struct{}
+
+// EchoResponse answers an EchoRequest with the sender's restart counter
+// (TS 29.060 7.2.2, Recovery IE 7.7.11).
+type EchoResponse struct {
+	Recovery uint8
+}
+
+// VersionNotSupported tells a peer that this node speaks GTPv1 only (TS
+// 29.060 7.2.3). It is only a header.
+type VersionNotSupported struct{}
+
+// PDPType is the PDP Type Organisation (high byte) and PDP Type Number (low
+// byte) of the End User Address IE (TS 29.060 7.7.27).
+type PDPType uint16
+
+const (
+	PDPTypeIPv4   PDPType = 0xF121 // IETF, IPv4
+	PDPTypeIPv6   PDPType = 0xF157 // IETF, IPv6
+	PDPTypeIPv4v6 PDPType = 0xF18D // IETF, IPv4v6
+	PDPTypePPP    PDPType = 0xF001 // ETSI, PPP
+)
+
+// DefaultQoSProfile is the QoS Profile IE payload sent when none is given:
+// allocation/retention priority 0 and the TS 24.008 10.5.6.5 octets 3-5
+// (subscribed delay/reliability, peak throughput, precedence, best effort).
+var DefaultQoSProfile = []byte{0x00, 0x0b, 0x92, 0x1f}
