@@ -1,0 +1,146 @@
+// Package platform is the IoT connectivity platform's side of core-sim: it
+// turns what the visited networks report (a location update, a PDP context)
+// into the events the platform streams to its customer, enriched with what
+// only the platform knows: the endpoint, its SIM, the organisation, the
+// tariff. It keeps no protocol state and opens no socket.
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/scenarios"
+	"github.com/core-sim/core-sim/world"
+)
+
+// Inventory is what the platform has provisioned: one entry per IMSI.
+type Inventory interface {
+	Lookup(imsi string) (Subscription, bool)
+}
+
+// Subscription is the platform's record of a SIM and its endpoint.
+type Subscription struct {
+	EndpointID   int64
+	EndpointName string
+	IMEI         string
+	ICCID        string
+	MSISDN       string
+	SIMID        int64
+	IMSIID       int64
+}
+
+// Clock gives the time events are stamped with.
+type Clock interface{ Now() time.Time }
+
+// WallClock is the real time.
+type WallClock struct{}
+
+// Now is time.Now.
+func (WallClock) Now() time.Time { return time.Now() }
+
+// Platform builds and emits events.
+type Platform struct {
+	Org       events.Organisation
+	Values    scenarios.Platform
+	World     *world.World
+	Inventory Inventory
+	Clock     Clock
+	Stream    *events.Stream
+
+	mu  sync.Mutex
+	ips map[int64]string // the last UE address of each endpoint
+}
+
+// Subject is who an event about imsi is about; imei is what the device
+// reported. An IMSI the inventory does not know gives a subject with only
+// the IMSI.
+func (p *Platform) Subject(imsi, imei string) events.Subject {
+	sub, ok := p.Inventory.Lookup(imsi)
+	provisioned := events.FormatTimestamp(p.Values.ProvisionedAt)
+	if !ok {
+		return events.Subject{IMSI: &events.IMSI{IMSI: imsi, ImportDate: provisioned}}
+	}
+	if imei == "" {
+		imei = sub.IMEI
+	}
+	ep := &events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei}
+	p.mu.Lock()
+	if ip, ok := p.ips[sub.EndpointID]; ok {
+		ep.IPAddress = &ip
+	}
+	p.mu.Unlock()
+	return events.Subject{
+		Endpoint: ep,
+		SIM:      &events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
+		IMSI:     &events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned},
+	}
+}
+
+// Facts are the common facts of an event about imsi, stamped now.
+func (p *Platform) Facts(imsi, imei string) events.Facts {
+	return events.Facts{At: p.Clock.Now(), Organisation: p.Org, Subject: p.Subject(imsi, imei)}
+}
+
+// SetEndpointIP records the UE address an endpoint got, for the
+// endpoint.ip_address of its later events.
+func (p *Platform) SetEndpointIP(imsi, ip string) {
+	sub, ok := p.Inventory.Lookup(imsi)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	if p.ips == nil {
+		p.ips = make(map[int64]string)
+	}
+	p.ips[sub.EndpointID] = ip
+	p.mu.Unlock()
+}
+
+// Operator describes a visited operator as events do.
+func (p *Platform) Operator(op world.Operator) events.Operator {
+	c, _ := p.World.Country(op.MCC)
+	return events.Operator{
+		ID:   op.ID,
+		Name: op.Name,
+		Country: events.Country{ID: c.ID, Name: c.Name, CountryCode: c.DialCode, MCC: c.MCC,
+			ISOCode: lower(c.ISO)},
+		TapCodes: []events.TapCode{{ID: op.ID, TapCode: op.TADIG}},
+		MNCs:     []events.MNC{{ID: op.ID, MNC: op.MNC}},
+	}
+}
+
+// Tariff fills the platform's own fields of a pdp_context.
+func (p *Platform) Tariff(pc *events.PDPContext, op world.Operator) {
+	pc.BreakoutIP = p.Values.BreakoutIP
+	pc.Region = p.Values.Region
+	pc.OperatorID = strconv.Itoa(op.ID)
+	pc.TariffProfileID = p.Values.TariffProfileID
+	pc.RatezoneID = p.Values.RatezoneID
+	pc.TariffID = p.Values.TariffID
+}
+
+// ErrStream marks a failure to write an event: fatal for a run, since an
+// accepted event must never be lost silently.
+var ErrStream = errors.New("event stream failed")
+
+// Emit writes an event.
+func (p *Platform) Emit(e *events.Event) error {
+	if err := p.Stream.Emit(e); err != nil {
+		return fmt.Errorf("platform: %w: %w", ErrStream, err)
+	}
+	return nil
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

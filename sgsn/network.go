@@ -1,0 +1,104 @@
+package sgsn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/core-sim/core-sim/platform"
+	"github.com/core-sim/core-sim/s6a"
+	"github.com/core-sim/core-sim/world"
+)
+
+// DialHSS connects a node to the HLR. The node answers the HLR's requests
+// (Cancel Location) on that connection.
+type DialHSS func(ctx context.Context, id Identity, node s6aServingNode) (HSS, io.Closer, error)
+
+// s6aServingNode is what a node offers the HLR.
+type s6aServingNode interface {
+	CancelLocation(ctx context.Context, clr *s6a.CancelLocationRequest) *s6a.CancelLocationAnswer
+}
+
+// Options configure a Network.
+type Options struct {
+	World    *world.World
+	HLRRealm string
+	GTPAddr  netip.Addr     // the SGSN's own GTP address, put in the GSN Address IEs
+	GGSN     netip.AddrPort // where Create PDP Context goes
+	Gn       Gn
+	DialHSS  DialHSS
+	Platform *platform.Platform
+	Logger   *zap.Logger
+}
+
+// Network is the set of visited networks' serving nodes, one per operator,
+// created when a device first needs it. Their GTP side is shared.
+type Network struct {
+	opts Options
+	ids  counters
+
+	mu      sync.Mutex
+	nodes   map[string]*Node
+	closers []io.Closer
+}
+
+// NewNetwork makes an empty network.
+func NewNetwork(o Options) *Network {
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	return &Network{opts: o, nodes: map[string]*Node{}}
+}
+
+// Node returns the serving node of the operator with this PLMN, connecting
+// it to the HLR on first use.
+func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if n, ok := nw.nodes[plmn]; ok {
+		return n, nil
+	}
+	op, ok := nw.opts.World.Operator(plmn)
+	if !ok {
+		return nil, fmt.Errorf("sgsn: no operator with PLMN %s in the world", plmn)
+	}
+	c, _ := nw.opts.World.Country(op.MCC)
+	n := &Node{
+		Operator: op,
+		ID:       NewIdentity(op, c, nw.opts.HLRRealm, nw.opts.GTPAddr),
+		GGSN:     nw.opts.GGSN,
+		gn:       nw.opts.Gn,
+		plat:     nw.opts.Platform,
+		regs:     map[string]*registration{},
+		ids:      &nw.ids,
+	}
+	n.log = nw.opts.Logger.With(zap.String("node", n.ID.Diameter.Host))
+	hss, closer, err := nw.opts.DialHSS(ctx, n.ID, n)
+	if err != nil {
+		return nil, fmt.Errorf("sgsn: connecting %s (%s) to the HLR: %w", op.Name, plmn, err)
+	}
+	n.hss = hss
+	nw.nodes[plmn] = n
+	nw.closers = append(nw.closers, closer)
+	n.log.Info("serving node up", zap.String("operator", op.Name), zap.String("plmn", plmn), zap.String("number", n.ID.Number))
+	return n, nil
+}
+
+// Close disconnects every node from the HLR.
+func (nw *Network) Close() error {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	var errs []error
+	for _, c := range nw.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	nw.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,457 @@
+// Package sgsn is the serving side of a visited network: one Node per
+// visited operator, with a VLR role (Update Location over S6a) and an SGSN
+// role (Update GPRS Location over S6d, PDP contexts over GTPv1-C Gn). A
+// Node answers the HLR's Cancel Location, purges subscribers it drops, and
+// reports every procedure to the platform, which turns it into an event.
+//
+// It does not decide when a device does what: that is the device's (see
+// package fleet). It talks to the HLR and the GGSN only through the small
+// interfaces HSS and Gn, so that any transport can carry the messages.
+package sgsn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/gtpc"
+	"github.com/core-sim/core-sim/platform"
+	"github.com/core-sim/core-sim/s6a"
+	"github.com/core-sim/core-sim/world"
+)
+
+// HSS is what a serving node needs from the HLR.
+type HSS interface {
+	UpdateLocation(ctx context.Context, req *s6a.UpdateLocationRequest) (*s6a.UpdateLocationAnswer, error)
+	PurgeUE(ctx context.Context, req *s6a.PurgeUERequest) (*s6a.PurgeUEAnswer, error)
+}
+
+// Gn is what the SGSN role needs from the GTPv1-C side.
+type Gn interface {
+	CreatePDPContext(ctx context.Context, peer netip.AddrPort, req *gtpc.CreatePDPContextRequest) (*gtpc.CreatePDPContextResponse, error)
+	DeletePDPContext(ctx context.Context, peer netip.AddrPort, req *gtpc.DeletePDPContextRequest) (*gtpc.DeletePDPContextResponse, error)
+}
+
+// Errors a device sees besides a rejection.
+var (
+	ErrNotRegistered = errors.New("sgsn: subscriber not registered at this node")
+	ErrCancelled     = errors.New("sgsn: registration cancelled by the HLR")
+)
+
+// Rejected is a procedure the network refused, with the cause as the
+// protocol gave it.
+type Rejected struct {
+	Procedure string // "Update Location", "Update GPRS Location", "Create PDP Context"
+	Cause     string // e.g. "DIAMETER_ERROR_ROAMING_NOT_ALLOWED (5004)"
+	Reason    string // in words, e.g. "operator blacklisted: 26201"
+	Result    s6a.Result
+	GTPCause  gtpc.Cause
+}
+
+func (r *Rejected) Error() string {
+	return fmt.Sprintf("%s rejected: %s (%s)", r.Procedure, r.Reason, r.Cause)
+}
+
+// UE is a device as the serving node sees it.
+type UE struct {
+	IMSI   string
+	IMEISV string
+	RAT    world.RAT
+	LAC    uint16
+	CI     uint16
+}
+
+// Identity is a node's names and numbers.
+type Identity struct {
+	Diameter s6a.Peer // Origin-Host and Origin-Realm on S6a/S6d
+	HLRRealm string
+	Number   string     // the E.164 number of the VLR/SGSN, as events name it
+	GTP      netip.Addr // the SGSN's address for GTP control and user plane
+}
+
+// NewIdentity names the node of an operator the way 3GPP names nodes
+// (TS 23.003 19.4.2.4) and gives it an E.164 number in the operator's country.
+func NewIdentity(op world.Operator, c world.Country, hlrRealm string, gtp netip.Addr) Identity {
+	mnc := op.MNC
+	if len(mnc) == 2 {
+		mnc = "0" + mnc
+	}
+	realm := fmt.Sprintf("epc.mnc%s.mcc%s.3gppnetwork.org", mnc, op.MCC)
+	num := c.DialCode + "17" + op.MNC
+	for len(num) < 11 {
+		num += "0"
+	}
+	return Identity{Diameter: s6a.Peer{Host: "sgsn01." + realm, Realm: realm}, HLRRealm: hlrRealm, Number: num + "1", GTP: gtp}
+}
+
+// Node is the VLR and SGSN of one visited operator.
+type Node struct {
+	Operator world.Operator
+	ID       Identity
+	GGSN     netip.AddrPort
+
+	hss  HSS
+	gn   Gn
+	plat *platform.Platform
+	log  *zap.Logger
+
+	mu   sync.Mutex
+	regs map[string]*registration
+
+	ids *counters
+}
+
+// registration is what the node holds for one subscriber.
+type registration struct {
+	cs, ps   bool // registered on the S6a (VLR) and S6d (SGSN) side
+	msisdn   string
+	sessions map[*Session]struct{}
+}
+
+// Session is an open PDP context.
+type Session struct {
+	node     *Node
+	ue       UE
+	ggsnTEID uint32
+	nsapi    uint8
+	info     events.PDPSession
+	closed   atomic.Bool
+}
+
+// IP is the UE address of the session.
+func (s *Session) IP() string { return s.info.Context.UEIPAddress }
+
+// counters hand out identifiers unique across all nodes of a network.
+type counters struct {
+	session atomic.Uint64
+	teid    atomic.Uint32
+	pdp     atomic.Int64
+}
+
+func (n *Node) sessionID(kind string) string {
+	return fmt.Sprintf("%s;%s;%d", n.ID.Diameter.Host, kind, n.ids.session.Add(1))
+}
+
+func (n *Node) reg(imsi string, create bool) *registration {
+	r := n.regs[imsi]
+	if r == nil && create {
+		r = &registration{sessions: map[*Session]struct{}{}}
+		n.regs[imsi] = r
+	}
+	return r
+}
+
+func ratS6a(r world.RAT) s6a.RATType {
+	if r == world.GERAN {
+		return s6a.RATGERAN
+	}
+	return s6a.RATUTRAN
+}
+
+func ratGTP(r world.RAT) gtpc.RATType {
+	if r == world.GERAN {
+		return gtpc.RATGERAN
+	}
+	return gtpc.RATUTRAN
+}
+
+// UpdateLocation registers the UE at the VLR role: a ULR with the S6a/S6d
+// indicator set. It emits an Update location event, accepted or rejected.
+func (n *Node) UpdateLocation(ctx context.Context, ue UE) error {
+	return n.updateLocation(ctx, ue, true)
+}
+
+// UpdateGPRSLocation registers the UE at the SGSN role: a ULR with the
+// indicator cleared, answered with the GPRS subscription.
+func (n *Node) UpdateGPRSLocation(ctx context.Context, ue UE) error {
+	return n.updateLocation(ctx, ue, false)
+}
+
+func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
+	flags := s6a.ULRSingleRegistration | s6a.ULRInitialAttachIndicator
+	typ, proc := events.TypeUpdateGPRSLocation, "Update GPRS Location"
+	if cs {
+		flags |= s6a.ULRS6aS6dIndicator
+		typ, proc = events.TypeUpdateLocation, "Update Location"
+	} else {
+		flags |= s6a.ULRGPRSSubscriptionDataInd
+	}
+	req := &s6a.UpdateLocationRequest{
+		SessionID:        n.sessionID("ulr"),
+		Origin:           n.ID.Diameter,
+		DestinationRealm: n.ID.HLRRealm,
+		IMSI:             ue.IMSI,
+		RATType:          ratS6a(ue.RAT),
+		Flags:            flags,
+		VisitedPLMN:      s6a.PLMN{MCC: n.Operator.MCC, MNC: n.Operator.MNC},
+		SGSNNumber:       n.ID.Number,
+	}
+	ans, err := n.hss.UpdateLocation(ctx, req)
+	if err != nil {
+		n.log.Warn("no answer to ULR", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.Error(err))
+		return fmt.Errorf("%s for IMSI %s at %s: %w", proc, ue.IMSI, n.Operator.Name, err)
+	}
+	op := n.plat.Operator(n.Operator)
+	if !ans.Result.OK() {
+		reason := ans.ErrorMessage
+		if reason == "" {
+			reason = rejectReason(ans.Result)
+		}
+		blocked := strings.Contains(reason, "disabled")
+		policy := ans.Result != s6a.ErrorUserUnknown
+		f := n.plat.Facts(ue.IMSI, ue.IMEISV)
+		if err := n.plat.Emit(events.LocationRejected(f, typ, op, n.ID.Number, reason, ans.Result.String(), policy, blocked)); err != nil {
+			return err
+		}
+		n.log.Info("location update rejected", zap.String("imsi", ue.IMSI), zap.String("procedure", proc),
+			zap.String("plmn", n.Operator.PLMN()), zap.Stringer("result", ans.Result), zap.String("reason", reason))
+		return &Rejected{Procedure: proc, Cause: ans.Result.String(), Reason: reason, Result: ans.Result}
+	}
+	n.mu.Lock()
+	r := n.reg(ue.IMSI, true)
+	if cs {
+		r.cs = true
+	} else {
+		r.ps = true
+	}
+	if ans.Subscription != nil {
+		r.msisdn = ans.Subscription.MSISDN
+	}
+	n.mu.Unlock()
+	f := n.plat.Facts(ue.IMSI, ue.IMEISV)
+	var e *events.Event
+	if cs {
+		e = events.UpdateLocation(f, op, n.ID.Number)
+	} else {
+		e = events.UpdateGPRSLocation(f, op, n.ID.Number, n.ID.GTP.String(), ratName(ue.RAT))
+	}
+	n.log.Debug("location updated", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.String("plmn", n.Operator.PLMN()))
+	return n.plat.Emit(e)
+}
+
+func ratName(r world.RAT) string {
+	if r == world.GERAN {
+		return "GERAN"
+	}
+	return "UTRAN"
+}
+
+// rejectReason says in words what an S6a result means for the device.
+func rejectReason(r s6a.Result) string {
+	switch r {
+	case s6a.ErrorUserUnknown:
+		return "IMSI unknown in HLR"
+	case s6a.ErrorRoamingNotAllowed:
+		return "roaming not allowed"
+	case s6a.ErrorRATNotAllowed:
+		return "RAT not allowed"
+	case s6a.ErrorUnknownEPSSubscription:
+		return "no subscription for this service"
+	}
+	return "the HLR answered " + r.Name()
+}
+
+// CreatePDPContext opens a data session for a UE registered at the SGSN
+// role. A refusal by the GGSN gives a *Rejected and a rejected Create PDP
+// Context event.
+func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Session, error) {
+	n.mu.Lock()
+	r := n.reg(ue.IMSI, false)
+	registered := r != nil && r.ps
+	msisdn := ""
+	if r != nil {
+		msisdn = r.msisdn
+	}
+	n.mu.Unlock()
+	if !registered {
+		return nil, fmt.Errorf("Create PDP Context for IMSI %s at %s: %w", ue.IMSI, n.Operator.Name, ErrNotRegistered)
+	}
+	teidC, teidU := n.ids.teid.Add(1), n.ids.teid.Add(1)
+	const nsapi = 5
+	req := &gtpc.CreatePDPContextRequest{
+		IMSI: ue.IMSI, MSISDN: msisdn, IMEISV: ue.IMEISV, APN: apn, NSAPI: nsapi,
+		TEIDData: teidU, TEIDControl: teidC,
+		SGSNControlAddr: n.ID.GTP, SGSNUserAddr: n.ID.GTP,
+		RATType:  ratGTP(ue.RAT),
+		Location: &gtpc.Location{MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: ue.LAC, CI: ue.CI},
+	}
+	res, err := n.gn.CreatePDPContext(ctx, n.GGSN, req)
+	if err != nil {
+		n.log.Warn("no answer to Create PDP Context", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Error(err))
+		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, err)
+	}
+	if !res.Cause.Accepted() {
+		reason := pdpRejectReason(res.Cause, apn)
+		if err := n.plat.Emit(events.CreatePDPContextRejected(n.plat.Facts(ue.IMSI, ue.IMEISV), reason, "GTP cause "+res.Cause.String())); err != nil {
+			return nil, err
+		}
+		n.log.Info("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
+		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
+	}
+	now := n.plat.Clock.Now()
+	ci := int(ue.CI)
+	pc := events.PDPContext{
+		PDPContextID: n.ids.pdp.Add(1), TunnelCreated: events.TunnelCreated(now), GTPVersion: 1,
+		UEIPAddress: res.EndUserAddress.String(), APN: apn, NSAPI: nsapi, IMSI: ue.IMSI, IMEISV: ue.IMEISV,
+		MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: int(ue.LAC), CI: &ci, RATType: int(ratGTP(ue.RAT)),
+		SGSNControlPlaneIPAddress: n.ID.GTP.String(), SGSNDataPlaneIPAddress: n.ID.GTP.String(),
+		GGSNControlPlaneIPAddress: res.GGSNControlAddr.String(), GGSNDataPlaneIPAddress: res.GGSNUserAddr.String(),
+		TxTEIDControlPlane: teidC, TxTEIDDataPlane: teidU, RxTEID: res.TEIDData,
+	}
+	n.plat.Tariff(&pc, n.Operator)
+	s := &Session{node: n, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
+		info: events.PDPSession{SessionID: sessionUUID(uint64(pc.PDPContextID)), Context: pc}}
+	n.mu.Lock()
+	if r := n.reg(ue.IMSI, false); r != nil && r.ps {
+		r.sessions[s] = struct{}{}
+		n.mu.Unlock()
+	} else {
+		// Cancelled while the request was in flight: close it again.
+		n.mu.Unlock()
+		n.deleteAtGGSN(ctx, s, 0, 0)
+		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
+	}
+	n.plat.SetEndpointIP(ue.IMSI, pc.UEIPAddress)
+	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", pc.UEIPAddress))
+	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEISV), n.plat.Operator(n.Operator), s.info))
+}
+
+func pdpRejectReason(c gtpc.Cause, apn string) string {
+	switch c {
+	case gtpc.CauseMissingOrUnknownAPN:
+		return fmt.Sprintf("APN '%s' is unknown", apn)
+	case gtpc.CauseAllDynamicAddressesOccupied:
+		return fmt.Sprintf("no IP address is left in the pool of APN '%s'", apn)
+	case gtpc.CauseAPNAccessDenied:
+		return fmt.Sprintf("APN '%s' is not in the subscription", apn)
+	case gtpc.CauseNoResourcesAvailable:
+		return "the GGSN has no resources available"
+	}
+	return "the GGSN refused it"
+}
+
+// sessionUUID makes a session_id in the shape of a UUID, unique per PDP context.
+func sessionUUID(n uint64) string {
+	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(x>>32), uint16(x>>16), uint16(x)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+}
+
+// DeletePDPContext closes a session, reporting its volume: rx is what the
+// device sent, tx what it received. Closing a session twice does nothing.
+func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.Bytes) error {
+	n.mu.Lock()
+	if r := n.reg(s.ue.IMSI, false); r != nil {
+		delete(r.sessions, s)
+	}
+	n.mu.Unlock()
+	return n.deleteAtGGSN(ctx, s, rx, tx)
+}
+
+func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes) error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.nsapi, TeardownInd: true})
+	if err != nil {
+		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.ue.IMSI), zap.Error(err))
+		return fmt.Errorf("Delete PDP Context for IMSI %s: %w", s.ue.IMSI, err)
+	}
+	if !res.Cause.Accepted() {
+		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.ue.IMSI), zap.Stringer("cause", res.Cause))
+	}
+	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEISV), n.plat.Operator(n.Operator), s.info, rx, tx)
+	return n.plat.Emit(e)
+}
+
+// Detach purges the UE at both roles (the device powered off): a PUR for
+// each side it is registered on, and a Purge GPRS location and a Purge
+// location event. Open sessions are closed first.
+func (n *Node) Detach(ctx context.Context, ue UE) error {
+	n.mu.Lock()
+	r := n.reg(ue.IMSI, false)
+	delete(n.regs, ue.IMSI)
+	n.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	for s := range r.sessions {
+		if err := n.deleteAtGGSN(ctx, s, 0, 0); err != nil {
+			return err
+		}
+	}
+	if r.ps {
+		if err := n.purge(ctx, ue, s6a.PURUEPurgedInSGSN, events.PurgeGPRSLocation); err != nil {
+			return err
+		}
+	}
+	if r.cs {
+		if err := n.purge(ctx, ue, s6a.PURUEPurgedInMME, events.PurgeLocation); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n *Node) purge(ctx context.Context, ue UE, flags s6a.PURFlags, event func(events.Facts) *events.Event) error {
+	ans, err := n.hss.PurgeUE(ctx, &s6a.PurgeUERequest{SessionID: n.sessionID("pur"), Origin: n.ID.Diameter,
+		DestinationRealm: n.ID.HLRRealm, IMSI: ue.IMSI, Flags: flags})
+	if err != nil {
+		return fmt.Errorf("Purge UE for IMSI %s: %w", ue.IMSI, err)
+	}
+	if !ans.Result.OK() {
+		n.log.Warn("purge refused", zap.String("imsi", ue.IMSI), zap.Stringer("result", ans.Result))
+	}
+	return n.plat.Emit(event(n.plat.Facts(ue.IMSI, ue.IMEISV)))
+}
+
+// CancelLocation answers the HLR's CLR: the subscriber registered at
+// another node, so this one drops it and closes its sessions.
+func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationRequest) *s6a.CancelLocationAnswer {
+	n.mu.Lock()
+	r := n.reg(clr.IMSI, false)
+	var sessions []*Session
+	if r != nil {
+		if clr.CancellationType == s6a.CancelSGSNUpdateProcedure {
+			r.ps = false
+		} else if clr.CancellationType == s6a.CancelMMEUpdateProcedure {
+			r.cs = false
+		} else {
+			r.cs, r.ps = false, false
+		}
+		if !r.ps {
+			for s := range r.sessions {
+				sessions = append(sessions, s)
+			}
+			r.sessions = map[*Session]struct{}{}
+		}
+		if !r.cs && !r.ps {
+			delete(n.regs, clr.IMSI)
+		}
+	}
+	n.mu.Unlock()
+	n.log.Debug("location cancelled", zap.String("imsi", clr.IMSI), zap.String("node", n.ID.Diameter.Host),
+		zap.Uint32("cancellation_type", uint32(clr.CancellationType)), zap.Bool("known", r != nil))
+	for _, s := range sessions {
+		if err := n.deleteAtGGSN(ctx, s, 0, 0); err != nil {
+			n.log.Warn("closing session after CLR", zap.String("imsi", clr.IMSI), zap.Error(err))
+		}
+	}
+	return &s6a.CancelLocationAnswer{SessionID: clr.SessionID, Origin: n.ID.Diameter, Result: s6a.ResultSuccess}
+}
+
+// Registered reports whether the node holds the IMSI on the CS and PS sides.
+func (n *Node) Registered(imsi string) (cs, ps bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if r := n.reg(imsi, false); r != nil {
+		return r.cs, r.ps
+	}
+	return false, false
+}
