@@ -1,0 +1,670 @@
+package gtpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Handler answers the requests a server endpoint receives. It is called
+// from several goroutines at once; it never sees bytes, only decoded
+// messages. A nil response is answered with System failure (204).
+type Handler interface {
+	CreatePDPContext(peer netip.AddrPort, req *CreatePDPContextRequest) *CreatePDPContextResponse
+	DeletePDPContext(peer netip.AddrPort, req *DeletePDPContextRequest) *DeletePDPContextResponse
+}
+
+// Config of an Endpoint. The zero value is a client with the defaults of
+// TS 29.060 (T3-RESPONSE 1 s, N3-REQUESTS 3).
+type Config struct {
+	// T3Response is how long to wait for a response before retransmitting
+	// a request. Default 1s.
+	T3Response time.Duration
+	// N3Requests is how many times a request is retransmitted before the
+	// call fails with ErrTimeout. Default 3; negative means none.
+	N3Requests int
+	// Recovery is our restart counter, sent in Echo Responses and Create
+	// PDP Context Responses (TS 29.060 7.7.11).
+	Recovery uint8
+	// Logger; nil logs nothing.
+	Logger *zap.Logger
+	// Handler serves incoming Create/Delete PDP Context Requests; nil
+	// makes a pure client, which drops them.
+	Handler Handler
+	// OnPeerRestart, if set, is called when a peer's Recovery value differs
+	// from the one it sent before (TS 29.060 7.7.11). It runs on the
+	// goroutine that decoded the message and should return quickly.
+	OnPeerRestart func(peer netip.AddrPort, recovery uint8)
+	// Workers is how many requests are handled at once. Default 64.
+	Workers int
+	// QueueLength bounds the requests waiting for a worker; more are
+	// dropped (and retransmitted by the peer). Default 8192.
+	QueueLength int
+	// SocketBuffer is the size asked for the socket's receive and send
+	// buffers, so that a burst is not lost. Default 4 MiB.
+	SocketBuffer int
+	// ResponseTTL is how long a response is kept to answer a retransmitted
+	// request (TS 29.060 7.6: at least T3-RESPONSE * N3-REQUESTS). Entries
+	// live between ResponseTTL and twice that. Default (N3Requests+1) *
+	// T3Response.
+	ResponseTTL time.Duration
+}
+
+// Errors of the client calls.
+var (
+	// ErrTimeout: no response after N3Requests retransmissions.
+	ErrTimeout = errors.New("gtpc: no response (T3-RESPONSE x N3-REQUESTS)")
+	// ErrClosed: the endpoint is closed.
+	ErrClosed = errors.New("gtpc: endpoint closed")
+	// ErrTooManyInFlight: all 65536 sequence numbers towards the peer are
+	// waiting for a response.
+	ErrTooManyInFlight = errors.New("gtpc: no free sequence number")
+)
+
+// Stats are the endpoint's counters since it started.
+type Stats struct {
+	Received        uint64 // datagrams read
+	Sent            uint64 // datagrams written, retransmissions included
+	Retransmissions uint64 // requests of ours sent again after T3-RESPONSE
+	Duplicates      uint64 // retransmitted requests received, answered from the cache
+	Malformed       uint64 // datagrams that could not be decoded
+	Dropped         uint64 // ignored: unknown type, unexpected response, full queue, other version
+	Timeouts        uint64 // client calls that got no response
+}
+
+type counters struct {
+	received, sent, retransmissions, duplicates, malformed, dropped, timeouts atomic.Uint64
+}
+
+// Endpoint is one GTPv1-C UDP socket, client and server at once. Its
+// methods are safe for concurrent use.
+type Endpoint struct {
+	conn    *net.UDPConn
+	local   netip.AddrPort
+	cfg     Config
+	log     *zap.Logger
+	warn    *zap.Logger // sampled, for what peers can make us say
+	echoRes []byte      // Echo Response with our Recovery, sequence patched per answer
+
+	jobs    chan job
+	cache   responseCache
+	pending pendingTable
+	seq     atomic.Uint32
+
+	recMu     sync.Mutex
+	recovery  map[netip.AddrPort]uint8
+	stats     counters
+	closed    chan struct{}
+	closeOnce sync.Once
+	readers   sync.WaitGroup
+	workers   sync.WaitGroup
+}
+
+// job is a request waiting for a worker.
+type job struct {
+	peer  netip.AddrPort
+	b     []byte
+	key   cacheKey
+	entry *cacheEntry
+}
+
+// Listen opens a UDP socket on addr (e.g. "127.0.0.1:2123", ":0") and starts
+// serving it.
+func Listen(addr string, cfg Config) (*Endpoint, error) {
+	if cfg.T3Response <= 0 {
+		cfg.T3Response = time.Second
+	}
+	if cfg.N3Requests == 0 {
+		cfg.N3Requests = 3
+	} else if cfg.N3Requests < 0 {
+		cfg.N3Requests = 0
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.QueueLength <= 0 {
+		cfg.QueueLength = 8192
+	}
+	if cfg.SocketBuffer <= 0 {
+		cfg.SocketBuffer = 4 << 20
+	}
+	if cfg.ResponseTTL <= 0 {
+		cfg.ResponseTTL = time.Duration(cfg.N3Requests+1) * cfg.T3Response
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("gtpc: listen %q: %w", addr, err)
+	}
+	conn, err := net.ListenUDP("udp", ua)
+	if err != nil {
+		return nil, fmt.Errorf("gtpc: listen %q: %w", addr, err)
+	}
+	setBuffers(conn, cfg.SocketBuffer)
+	echo, err := Marshal(&EchoResponse{Recovery: cfg.Recovery}, 0)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	e := &Endpoint{
+		conn:    conn,
+		local:   conn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		echoRes: echo,
+		jobs:    make(chan job, cfg.QueueLength),
+		closed:  make(chan struct{}),
+		warn: cfg.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, time.Second, 20, 0)
+		})),
+		recovery: make(map[netip.AddrPort]uint8),
+	}
+	e.cache.init(cfg.ResponseTTL)
+	e.pending.init()
+	// A restarted client must not reuse the sequence numbers a peer may
+	// still hold responses for.
+	e.seq.Store(uint32(time.Now().UnixNano()))
+	e.readers.Add(1)
+	go e.readLoop()
+	if cfg.Handler != nil {
+		for range cfg.Workers {
+			e.workers.Add(1)
+			go e.work()
+		}
+	}
+	e.log.Info("gtpc endpoint listening", zap.Stringer("addr", e.local), zap.Bool("server", cfg.Handler != nil))
+	return e, nil
+}
+
+// LocalAddr is the socket's address.
+func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
+
+// Stats returns a snapshot of the counters.
+func (e *Endpoint) Stats() Stats {
+	return Stats{
+		Received:        e.stats.received.Load(),
+		Sent:            e.stats.sent.Load(),
+		Retransmissions: e.stats.retransmissions.Load(),
+		Duplicates:      e.stats.duplicates.Load(),
+		Malformed:       e.stats.malformed.Load(),
+		Dropped:         e.stats.dropped.Load(),
+		Timeouts:        e.stats.timeouts.Load(),
+	}
+}
+
+// Close stops the endpoint: pending calls return ErrClosed, the socket is
+// closed, and Close waits for the handlers running.
+func (e *Endpoint) Close() error {
+	var err error
+	e.closeOnce.Do(func() {
+		close(e.closed)
+		err = e.conn.Close()
+		e.readers.Wait()
+		close(e.jobs)
+		e.workers.Wait()
+	})
+	return err
+}
+
+func (e *Endpoint) send(b []byte, peer netip.AddrPort) {
+	if _, err := e.conn.WriteToUDPAddrPort(b, peer); err != nil {
+		select {
+		case <-e.closed:
+		default:
+			e.warn.Warn("gtpc send failed", zap.Stringer("peer", peer), zap.Error(err))
+		}
+		return
+	}
+	e.stats.sent.Add(1)
+}
+
+func (e *Endpoint) readLoop() {
+	defer e.readers.Done()
+	buf := make([]byte, 65536)
+	for {
+		n, peer, err := e.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			select {
+			case <-e.closed:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			e.warn.Warn("gtpc read failed", zap.Error(err))
+			continue
+		}
+		e.stats.received.Add(1)
+		e.packet(buf[:n], netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port()))
+	}
+}
+
+// packet dispatches one datagram on the reader goroutine: only the header is
+// read here; bodies are decoded by workers (requests) or by the waiting
+// caller (responses).
+func (e *Endpoint) packet(b []byte, peer netip.AddrPort) {
+	h, err := DecodeHeader(b)
+	if err != nil {
+		if errors.Is(err, ErrVersionNotSupported) {
+			e.stats.dropped.Add(1)
+			// Answer a readable header of another version, but never a
+			// Version Not Supported (type 3 in every version), to avoid loops.
+			if len(b) >= 8 && b[1] != byte(MsgVersionNotSupported) {
+				if vns, err := Marshal(&VersionNotSupported{}, 0); err == nil {
+					e.send(vns, peer)
+				}
+			}
+			e.warn.Warn("gtpc version not supported", zap.Stringer("peer", peer), zap.Uint8("version", h.Version))
+			return
+		}
+		e.stats.malformed.Add(1)
+		e.warn.Warn("gtpc malformed header", zap.Stringer("peer", peer), zap.Int("len", len(b)), zap.Error(err))
+		return
+	}
+	switch h.Type {
+	case MsgEchoRequest:
+		r := make([]byte, len(e.echoRes))
+		copy(r, e.echoRes)
+		r[8], r[9] = byte(h.Sequence>>8), byte(h.Sequence)
+		e.send(r, peer)
+	case MsgCreatePDPContextRequest, MsgDeletePDPContextRequest:
+		e.request(h, b, peer)
+	case MsgEchoResponse, MsgCreatePDPContextResponse, MsgDeletePDPContextResponse, MsgVersionNotSupported:
+		if !e.pending.deliver(peer, h.Sequence, h.Type, b) {
+			e.stats.dropped.Add(1)
+			e.log.Debug("gtpc unexpected response", zap.Stringer("peer", peer), zap.Stringer("type", h.Type), zap.Uint16("seq", h.Sequence))
+		}
+	default:
+		e.stats.dropped.Add(1)
+		e.log.Debug("gtpc message type not handled", zap.Stringer("peer", peer), zap.Stringer("type", h.Type))
+	}
+}
+
+func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
+	if e.cfg.Handler == nil {
+		e.stats.dropped.Add(1)
+		return
+	}
+	key := cacheKey{peer: peer, seq: h.Sequence, typ: h.Type}
+	entry, resp, dup := e.cache.reserve(key, time.Now())
+	if dup {
+		e.stats.duplicates.Add(1)
+		if resp != nil {
+			e.send(resp, peer)
+		} // else still being handled: its response goes out when ready
+		return
+	}
+	select {
+	case e.jobs <- job{peer: peer, b: append([]byte(nil), b...), key: key, entry: entry}:
+	default:
+		e.cache.remove(key, entry)
+		e.stats.dropped.Add(1)
+		e.warn.Warn("gtpc request queue full, request dropped", zap.Stringer("peer", peer))
+	}
+}
+
+func (e *Endpoint) work() {
+	defer e.workers.Done()
+	for j := range e.jobs {
+		resp := e.respond(j)
+		if resp == nil {
+			e.cache.remove(j.key, j.entry)
+			continue
+		}
+		e.cache.complete(j.key, j.entry, resp)
+		e.send(resp, j.peer)
+	}
+}
+
+// respond decodes a request, asks the handler and encodes its answer; nil
+// means no answer.
+func (e *Endpoint) respond(j job) []byte {
+	h, m, err := Decode(j.b)
+	var res Message
+	if err != nil {
+		e.stats.malformed.Add(1)
+		e.warn.Warn("gtpc malformed request", zap.Stringer("peer", j.peer), zap.Error(err))
+		var de *DecodeError
+		if !errors.As(err, &de) {
+			return nil
+		}
+		switch h.Type {
+		case MsgCreatePDPContextRequest:
+			r := &CreatePDPContextResponse{Cause: de.Cause, Recovery: &e.cfg.Recovery}
+			if req, ok := m.(*CreatePDPContextRequest); ok {
+				r.TEID = req.TEIDControl
+			}
+			res = r
+		case MsgDeletePDPContextRequest:
+			res = &DeletePDPContextResponse{Cause: de.Cause}
+		}
+	} else {
+		res = e.handle(j.peer, m)
+	}
+	b, err := Marshal(res, h.Sequence)
+	if err != nil {
+		e.log.Error("gtpc handler response cannot be encoded", zap.Stringer("peer", j.peer), zap.Error(err))
+		res = systemFailure(m)
+		if b, err = Marshal(res, h.Sequence); err != nil {
+			return nil
+		}
+	}
+	return b
+}
+
+func systemFailure(m Message) Message {
+	switch m := m.(type) {
+	case *CreatePDPContextRequest:
+		return &CreatePDPContextResponse{TEID: m.TEIDControl, Cause: CauseSystemFailure}
+	default:
+		return &DeletePDPContextResponse{Cause: CauseSystemFailure}
+	}
+}
+
+// handle calls the handler, turning a panic or a nil answer into System
+// failure.
+func (e *Endpoint) handle(peer netip.AddrPort, m Message) (res Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("gtpc handler panic", zap.Stringer("peer", peer), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			res = systemFailure(m)
+		}
+	}()
+	switch m := m.(type) {
+	case *CreatePDPContextRequest:
+		if m.Recovery != nil {
+			e.observeRecovery(peer, *m.Recovery)
+		}
+		r := e.cfg.Handler.CreatePDPContext(peer, m)
+		if r == nil {
+			return systemFailure(m)
+		}
+		c := *r
+		if c.TEID == 0 {
+			c.TEID = m.TEIDControl
+		}
+		if c.Recovery == nil {
+			c.Recovery = &e.cfg.Recovery
+		}
+		return &c
+	case *DeletePDPContextRequest:
+		r := e.cfg.Handler.DeletePDPContext(peer, m)
+		if r == nil {
+			return systemFailure(m)
+		}
+		return r
+	}
+	return systemFailure(m)
+}
+
+// observeRecovery remembers a peer's restart counter and reports a change.
+func (e *Endpoint) observeRecovery(peer netip.AddrPort, v uint8) {
+	e.recMu.Lock()
+	old, known := e.recovery[peer]
+	e.recovery[peer] = v
+	e.recMu.Unlock()
+	if known && old != v {
+		e.log.Info("gtpc peer restarted", zap.Stringer("peer", peer), zap.Uint8("recovery", v), zap.Uint8("previous", old))
+		if e.cfg.OnPeerRestart != nil {
+			e.cfg.OnPeerRestart(peer, v)
+		}
+	}
+}
+
+// transact sends a request and waits for its response, retransmitting
+// after T3Response up to N3Requests times.
+func (e *Endpoint) transact(ctx context.Context, peer netip.AddrPort, m Message) (Message, error) {
+	select {
+	case <-e.closed:
+		return nil, ErrClosed
+	default:
+	}
+	peer = netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port())
+	p, seq, err := e.pending.add(peer, &e.seq)
+	if err != nil {
+		return nil, err
+	}
+	defer e.pending.remove(peer, seq)
+	b, err := Marshal(m, seq)
+	if err != nil {
+		return nil, err
+	}
+	e.send(b, peer)
+	t := time.NewTimer(e.cfg.T3Response)
+	defer t.Stop()
+	for attempt := 0; ; {
+		select {
+		case r := <-p.ch:
+			h, res, err := Decode(r)
+			if err != nil {
+				e.stats.malformed.Add(1)
+				return nil, fmt.Errorf("gtpc: %v from %v: %w", m.MessageType(), peer, err)
+			}
+			if h.Type == MsgVersionNotSupported {
+				return nil, fmt.Errorf("gtpc: %v peer says: %w", peer, ErrVersionNotSupported)
+			}
+			if h.Type != m.MessageType().Response() {
+				return nil, fmt.Errorf("gtpc: %v answered %v with %v: %w", peer, m.MessageType(), h.Type, ErrMalformed)
+			}
+			return res, nil
+		case <-t.C:
+			if attempt >= e.cfg.N3Requests {
+				e.stats.timeouts.Add(1)
+				return nil, fmt.Errorf("%v to %v seq %d: %w", m.MessageType(), peer, seq, ErrTimeout)
+			}
+			attempt++
+			e.stats.retransmissions.Add(1)
+			e.send(b, peer)
+			t.Reset(e.cfg.T3Response)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-e.closed:
+			return nil, ErrClosed
+		}
+	}
+}
+
+// CreatePDPContext sends a Create PDP Context Request to peer and returns
+// its response, whatever its cause.
+func (e *Endpoint) CreatePDPContext(ctx context.Context, peer netip.AddrPort, req *CreatePDPContextRequest) (*CreatePDPContextResponse, error) {
+	m, err := e.transact(ctx, peer, req)
+	if err != nil {
+		return nil, err
+	}
+	res := m.(*CreatePDPContextResponse)
+	if res.Recovery != nil {
+		e.observeRecovery(peer, *res.Recovery)
+	}
+	return res, nil
+}
+
+// DeletePDPContext sends a Delete PDP Context Request to peer and returns
+// its response, whatever its cause.
+func (e *Endpoint) DeletePDPContext(ctx context.Context, peer netip.AddrPort, req *DeletePDPContextRequest) (*DeletePDPContextResponse, error) {
+	m, err := e.transact(ctx, peer, req)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*DeletePDPContextResponse), nil
+}
+
+// Echo sends an Echo Request to peer and returns the peer's Recovery.
+func (e *Endpoint) Echo(ctx context.Context, peer netip.AddrPort) (uint8, error) {
+	m, err := e.transact(ctx, peer, &EchoRequest{})
+	if err != nil {
+		return 0, err
+	}
+	r := m.(*EchoResponse).Recovery
+	e.observeRecovery(peer, r)
+	return r, nil
+}
+
+const shards = 64
+
+// pendingTable holds the client's requests waiting for a response, by peer
+// and sequence number, sharded by sequence number.
+type pendingTable struct {
+	shards [shards]struct {
+		mu sync.Mutex
+		m  map[pendingKey]*pendingCall
+		_  [40]byte // keep shards on separate cache lines
+	}
+}
+
+type pendingKey struct {
+	peer netip.AddrPort
+	seq  uint16
+}
+
+type pendingCall struct {
+	ch chan []byte
+}
+
+func (t *pendingTable) init() {
+	for i := range t.shards {
+		t.shards[i].m = make(map[pendingKey]*pendingCall)
+	}
+}
+
+// add reserves the next sequence number free towards peer.
+func (t *pendingTable) add(peer netip.AddrPort, next *atomic.Uint32) (*pendingCall, uint16, error) {
+	p := &pendingCall{ch: make(chan []byte, 1)}
+	for range 1 << 16 {
+		seq := uint16(next.Add(1))
+		s := &t.shards[seq%shards]
+		k := pendingKey{peer, seq}
+		s.mu.Lock()
+		if _, busy := s.m[k]; !busy {
+			s.m[k] = p
+			s.mu.Unlock()
+			return p, seq, nil
+		}
+		s.mu.Unlock()
+	}
+	return nil, 0, ErrTooManyInFlight
+}
+
+func (t *pendingTable) remove(peer netip.AddrPort, seq uint16) {
+	s := &t.shards[seq%shards]
+	s.mu.Lock()
+	delete(s.m, pendingKey{peer, seq})
+	s.mu.Unlock()
+}
+
+// deliver hands a copy of a response to the call waiting for it; false if
+// none is (a late or duplicated response).
+func (t *pendingTable) deliver(peer netip.AddrPort, seq uint16, typ MessageType, b []byte) bool {
+	s := &t.shards[seq%shards]
+	s.mu.Lock()
+	p := s.m[pendingKey{peer, seq}]
+	s.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	select {
+	case p.ch <- append([]byte(nil), b...):
+		return true
+	default: // already answered
+		return false
+	}
+}
+
+// responseCache keeps the responses to recent requests so that a
+// retransmitted request is answered with the same bytes and handled once
+// (TS 29.060 7.6). Each shard has two generations swapped every TTL, so an
+// entry lives between TTL and 2*TTL without a timer per entry.
+type responseCache struct {
+	ttl    time.Duration
+	shards [shards]cacheShard
+}
+
+type cacheShard struct {
+	mu       sync.Mutex
+	cur, old map[cacheKey]*cacheEntry
+	rotated  time.Time
+}
+
+type cacheKey struct {
+	peer netip.AddrPort
+	seq  uint16
+	typ  MessageType
+}
+
+// cacheEntry is a request being handled (resp nil) or answered.
+type cacheEntry struct {
+	resp []byte
+}
+
+func (c *responseCache) init(ttl time.Duration) {
+	c.ttl = ttl
+	for i := range c.shards {
+		c.shards[i].cur = make(map[cacheKey]*cacheEntry)
+	}
+}
+
+func (c *responseCache) shard(k cacheKey) *cacheShard {
+	return &c.shards[(k.seq^k.peer.Port())%shards]
+}
+
+// reserve returns the entry for k; dup reports that it existed, with its
+// response if there is one yet.
+func (c *responseCache) reserve(k cacheKey, now time.Time) (entry *cacheEntry, resp []byte, dup bool) {
+	s := c.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.rotated) >= c.ttl {
+		s.old, s.cur = s.cur, make(map[cacheKey]*cacheEntry, len(s.cur))
+		s.rotated = now
+	}
+	if e, ok := s.cur[k]; ok {
+		return e, e.resp, true
+	}
+	if e, ok := s.old[k]; ok {
+		return e, e.resp, true
+	}
+	e := &cacheEntry{}
+	s.cur[k] = e
+	return e, nil, false
+}
+
+func (c *responseCache) complete(k cacheKey, e *cacheEntry, resp []byte) {
+	s := c.shard(k)
+	s.mu.Lock()
+	e.resp = resp
+	s.mu.Unlock()
+}
+
+func (c *responseCache) remove(k cacheKey, e *cacheEntry) {
+	s := c.shard(k)
+	s.mu.Lock()
+	if s.cur[k] == e {
+		delete(s.cur, k)
+	}
+	if s.old[k] == e {
+		delete(s.old, k)
+	}
+	s.mu.Unlock()
+}
+
+func (c *responseCache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		n += len(s.cur) + len(s.old)
+		s.mu.Unlock()
+	}
+	return n
+}
