@@ -1,0 +1,377 @@
+// Package ggsn is core-sim's GGSN: the node at the end of the Gn interface
+// that accepts or refuses a Create PDP Context Request (APN check, IPv4
+// address from the APN's pool, tunnel endpoint ids, charging id) and
+// releases the context on Delete PDP Context Request (TS 29.060 7.3).
+//
+// GGSN is the pure decision core: no sockets, no clock, no randomness, so
+// the same requests in the same order give the same answers. It implements
+// gtpc.Handler; Start wires it to a gtpc.Endpoint. It is not a user plane:
+// no GTP-U, no routing of the addresses it hands out, no charging records,
+// no RADIUS/Diameter towards the PDN.
+package ggsn
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/core-sim/core-sim/gtpc"
+)
+
+// APN is an access point name the GGSN serves and the IPv4 pool its PDP
+// contexts get addresses from.
+type APN struct {
+	Name string
+	Pool netip.Prefix
+}
+
+// Config of a GGSN. The zero value serves DefaultAPNs from 127.0.0.1.
+type Config struct {
+	// APNs served; names compare case-insensitively. Empty means
+	// DefaultAPNs.
+	APNs []APN
+	// ControlAddr is the GGSN Address for Control Plane sent to the SGSN;
+	// default 127.0.0.1.
+	ControlAddr netip.Addr
+	// UserAddr is the GGSN Address for user traffic; default ControlAddr.
+	UserAddr netip.Addr
+}
+
+// DefaultAPNs are the APNs of the IoT platform core-sim emulates, each with
+// its own pool.
+func DefaultAPNs() []APN {
+	return []APN{
+		{Name: "em", Pool: netip.MustParsePrefix("10.192.0.0/16")},
+		{Name: "emnify", Pool: netip.MustParsePrefix("10.193.0.0/16")},
+	}
+}
+
+// PDPContext is an active PDP context as the GGSN keeps it.
+type PDPContext struct {
+	IMSI, MSISDN string
+	APN          string // as configured, not as the SGSN spelt it
+	NSAPI        uint8
+	Address      netip.Addr // End User Address from the APN's pool
+	TEIDControl  uint32     // ours; the SGSN puts it in the header of its requests
+	TEIDData     uint32     // ours, for user plane
+	ChargingID   uint32
+	RATType      gtpc.RATType
+
+	SGSN            netip.AddrPort // where the Create came from
+	SGSNTEIDControl uint32
+	SGSNTEIDData    uint32
+	SGSNControlAddr netip.Addr
+	SGSNUserAddr    netip.Addr
+}
+
+// GGSN is the decision core. Its methods are safe for concurrent use.
+type GGSN struct {
+	control, user netip.Addr
+
+	mu       sync.Mutex
+	apns     map[string]*pool // by lower-case name
+	pools    []*pool          // in configuration order
+	byTEID   map[uint32]*PDPContext
+	bySub    map[subscriberKey]uint32 // IMSI+NSAPI -> TEIDControl
+	nextTEID uint32
+	nextCID  uint32
+}
+
+type subscriberKey struct {
+	imsi  string
+	nsapi uint8
+}
+
+// teidData marks our user-plane TEID: the control TEID with the top bit set,
+// so both are unique and never 0.
+const teidData = 1 << 31
+
+// New checks cfg and returns a GGSN with no contexts.
+func New(cfg Config) (*GGSN, error) {
+	if len(cfg.APNs) == 0 {
+		cfg.APNs = DefaultAPNs()
+	}
+	if !cfg.ControlAddr.IsValid() {
+		cfg.ControlAddr = netip.MustParseAddr("127.0.0.1")
+	}
+	if !cfg.UserAddr.IsValid() {
+		cfg.UserAddr = cfg.ControlAddr
+	}
+	g := &GGSN{
+		control: cfg.ControlAddr.Unmap(),
+		user:    cfg.UserAddr.Unmap(),
+		apns:    make(map[string]*pool),
+		byTEID:  make(map[uint32]*PDPContext),
+		bySub:   make(map[subscriberKey]uint32),
+	}
+	var pools []*pool
+	for i, a := range cfg.APNs {
+		if err := validAPNName(a.Name); err != nil {
+			return nil, fmt.Errorf("ggsn: APN %d %q: %w", i, a.Name, err)
+		}
+		key := strings.ToLower(a.Name)
+		if _, dup := g.apns[key]; dup {
+			return nil, fmt.Errorf("ggsn: APN %q configured twice (names are case-insensitive)", a.Name)
+		}
+		p, err := newPool(a)
+		if err != nil {
+			return nil, fmt.Errorf("ggsn: APN %q: %w", a.Name, err)
+		}
+		for _, q := range pools {
+			if q.prefix.Overlaps(p.prefix) {
+				return nil, fmt.Errorf("ggsn: APN %q: pool %v overlaps pool %v of APN %q", a.Name, p.prefix, q.prefix, q.apn)
+			}
+		}
+		pools = append(pools, p)
+		g.apns[key] = p
+	}
+	g.pools = pools
+	return g, nil
+}
+
+// validAPNName checks an APN Network Identifier (TS 23.003 9.1.1): labels of
+// letters, digits and hyphens, at most 63 octets total.
+func validAPNName(name string) error {
+	if name == "" {
+		return errors.New("empty name")
+	}
+	if len(name) > 63 {
+		return errors.New("longer than 63 characters")
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" {
+			return errors.New("empty label")
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return fmt.Errorf("character %q not allowed", c)
+			}
+		}
+	}
+	return nil
+}
+
+// pool hands out the host addresses of an IPv4 prefix: never-used ones in
+// order, then released ones first-released-first, so a released address is
+// reused as late as possible.
+type pool struct {
+	apn    string
+	prefix netip.Prefix
+	first  uint32 // first host address
+	size   uint32 // number of host addresses
+	next   uint32 // offset of the first never-used address
+	free   []uint32
+	head   int // free[head:] are the released offsets waiting
+}
+
+func newPool(a APN) (*pool, error) {
+	p := a.Pool
+	switch {
+	case !p.IsValid():
+		return nil, errors.New("no pool")
+	case !p.Addr().Is4():
+		return nil, fmt.Errorf("pool %v: only IPv4 pools are supported", p)
+	case p.Masked() != p:
+		return nil, fmt.Errorf("pool %v: host bits set, did you mean %v?", p, p.Masked())
+	case p.Bits() > 30:
+		return nil, fmt.Errorf("pool %v: fewer than 2 host addresses", p)
+	}
+	b := p.Addr().As4()
+	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	return &pool{
+		apn:    a.Name,
+		prefix: p,
+		first:  base + 1,                     // skip the network address
+		size:   uint32(1)<<(32-p.Bits()) - 2, // and the broadcast address
+	}, nil
+}
+
+func (p *pool) allocate() (netip.Addr, bool) {
+	var off uint32
+	switch {
+	case p.next < p.size:
+		off = p.next
+		p.next++
+	case p.head < len(p.free):
+		off = p.free[p.head]
+		p.head++
+		if p.head > 1024 && p.head*2 > len(p.free) {
+			p.free = append(p.free[:0], p.free[p.head:]...)
+			p.head = 0
+		}
+	default:
+		return netip.Addr{}, false
+	}
+	v := p.first + off
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+}
+
+func (p *pool) release(a netip.Addr) {
+	b := a.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	p.free = append(p.free, v-p.first)
+}
+
+func (p *pool) inUse() int { return int(p.next) - (len(p.free) - p.head) }
+
+// CreatePDPContext decides on a Create PDP Context Request: 219 for an APN
+// not served, 220 for a PDP type other than IPv4, 211 when the APN's pool
+// is exhausted, else 128 with an address and our TEIDs. A request for an
+// IMSI and NSAPI that already have a context replaces it (TS 29.060 7.3.1).
+func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextRequest) *gtpc.CreatePDPContextResponse {
+	res := &gtpc.CreatePDPContextResponse{TEID: req.TEIDControl}
+	p := g.apns[strings.ToLower(req.APN)] // read-only after New
+	if p == nil {
+		res.Cause = gtpc.CauseMissingOrUnknownAPN
+		return res
+	}
+	if req.PDPType != 0 && req.PDPType != gtpc.PDPTypeIPv4 {
+		res.Cause = gtpc.CauseUnknownPDPAddressOrType
+		return res
+	}
+	sub := subscriberKey{req.IMSI, req.NSAPI}
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if old, ok := g.bySub[sub]; ok {
+		g.release(old)
+	}
+	addr, ok := p.allocate()
+	if !ok {
+		res.Cause = gtpc.CauseAllDynamicAddressesOccupied
+		return res
+	}
+	teid := g.allocateTEID()
+	g.nextCID++
+	if g.nextCID == 0 {
+		g.nextCID = 1
+	}
+	c := &PDPContext{
+		IMSI: req.IMSI, MSISDN: req.MSISDN, APN: p.apn, NSAPI: req.NSAPI,
+		Address: addr, TEIDControl: teid, TEIDData: teid | teidData, ChargingID: g.nextCID,
+		RATType: req.RATType, SGSN: peer,
+		SGSNTEIDControl: req.TEIDControl, SGSNTEIDData: req.TEIDData,
+		SGSNControlAddr: req.SGSNControlAddr, SGSNUserAddr: req.SGSNUserAddr,
+	}
+	g.byTEID[teid] = c
+	g.bySub[sub] = teid
+
+	res.Cause = gtpc.CauseRequestAccepted
+	res.TEIDControl = c.TEIDControl
+	res.TEIDData = c.TEIDData
+	res.ChargingID = c.ChargingID
+	res.EndUserAddress = addr
+	res.GGSNControlAddr = g.control
+	res.GGSNUserAddr = g.user
+	res.QoSProfile = req.QoSProfile // accepted as asked
+	return res
+}
+
+// allocateTEID returns the next free control TEID in 1..2^31-1. Called with
+// g.mu held.
+func (g *GGSN) allocateTEID() uint32 {
+	for {
+		g.nextTEID = (g.nextTEID + 1) &^ teidData
+		if g.nextTEID == 0 {
+			continue
+		}
+		if _, busy := g.byTEID[g.nextTEID]; !busy {
+			return g.nextTEID
+		}
+	}
+}
+
+// release drops a context and returns its address to the pool. Called with
+// g.mu held.
+func (g *GGSN) release(teid uint32) (*PDPContext, bool) {
+	c, ok := g.byTEID[teid]
+	if !ok {
+		return nil, false
+	}
+	delete(g.byTEID, teid)
+	delete(g.bySub, subscriberKey{c.IMSI, c.NSAPI})
+	g.apns[strings.ToLower(c.APN)].release(c.Address)
+	return c, true
+}
+
+// DeletePDPContext releases the context whose control TEID is req.TEID: 128,
+// or 210 if there is none.
+func (g *GGSN) DeletePDPContext(peer netip.AddrPort, req *gtpc.DeletePDPContextRequest) *gtpc.DeletePDPContextResponse {
+	g.mu.Lock()
+	c, ok := g.release(req.TEID)
+	g.mu.Unlock()
+	if !ok {
+		return &gtpc.DeletePDPContextResponse{Cause: gtpc.CauseContextNotFound}
+	}
+	return &gtpc.DeletePDPContextResponse{TEID: c.SGSNTEIDControl, Cause: gtpc.CauseRequestAccepted}
+}
+
+// ReleasePeer releases every context created by peer, e.g. when it
+// restarted, and returns how many there were.
+func (g *GGSN) ReleasePeer(peer netip.AddrPort) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var teids []uint32
+	for t, c := range g.byTEID {
+		if c.SGSN == peer {
+			teids = append(teids, t)
+		}
+	}
+	slices.Sort(teids) // release order decides reuse order: keep it deterministic
+	for _, t := range teids {
+		g.release(t)
+	}
+	return len(teids)
+}
+
+// Active is the number of active PDP contexts.
+func (g *GGSN) Active() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.byTEID)
+}
+
+// Context returns a copy of the context with control TEID teid.
+func (g *GGSN) Context(teid uint32) (PDPContext, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.byTEID[teid]
+	if !ok {
+		return PDPContext{}, false
+	}
+	return *c, true
+}
+
+// Contexts returns copies of the active contexts, by control TEID.
+func (g *GGSN) Contexts() []PDPContext {
+	g.mu.Lock()
+	out := make([]PDPContext, 0, len(g.byTEID))
+	for _, c := range g.byTEID {
+		out = append(out, *c)
+	}
+	g.mu.Unlock()
+	slices.SortFunc(out, func(a, b PDPContext) int { return int(int64(a.TEIDControl) - int64(b.TEIDControl)) })
+	return out
+}
+
+// PoolUsage is how many addresses of an APN's pool are in use.
+type PoolUsage struct {
+	APN      string
+	Pool     netip.Prefix
+	InUse    int
+	Capacity int
+}
+
+// Pools reports the use of each APN's pool, in configuration order.
+func (g *GGSN) Pools() []PoolUsage {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]PoolUsage, 0, len(g.pools))
+	for _, p := range g.pools {
+		out = append(out, PoolUsage{APN: p.apn, Pool: p.prefix, InUse: p.inUse(), Capacity: int(p.size)})
+	}
+	return out
+}
