@@ -300,7 +300,9 @@ func FuzzDecode(f *testing.F) {
 		func() (*diam.Message, error) {
 			return BuildCLR(&CancelLocationRequest{SessionID: "s", DestinationHost: "d", IMSI: "262011234567890"})
 		},
-		func() (*diam.Message, error) { return BuildPUR(&PurgeUERequest{SessionID: "s", IMSI: "262011234567890", Flags: 2}) },
+		func() (*diam.Message, error) {
+			return BuildPUR(&PurgeUERequest{SessionID: "s", IMSI: "262011234567890", Flags: 2})
+		},
 	} {
 		m, err := build()
 		if err != nil {
