@@ -24,6 +24,19 @@ type ServingNode interface {
 	CancelLocation(ctx context.Context, r *CancelLocationRequest) *CancelLocationAnswer
 }
 
+// MalformedObserver may be implemented by an HSS or a ServingNode to hear
+// of every request answered with an error without reaching it (a missing
+// or invalid AVP), e.g. to log or count it.
+type MalformedObserver interface {
+	Malformed(ctx context.Context, command uint32, err error)
+}
+
+func observe(ctx context.Context, x any, command uint32, err error) {
+	if o, ok := x.(MalformedObserver); ok {
+		o.Malformed(ctx, command, err)
+	}
+}
+
 // ServerHandler adapts an HSS to a diameter.Handler: decode, dispatch to
 // h, build the answer. A request that does not parse is answered with
 // the error's result and a Failed-AVP, without reaching h.
@@ -34,6 +47,7 @@ func ServerHandler(h HSS) diameter.Handler {
 		case CommandUpdateLocation:
 			r, err := ParseULR(req)
 			if err != nil {
+				observe(ctx, h, CommandUpdateLocation, err)
 				return rejectULA(c, req, local, err)
 			}
 			a := h.UpdateLocation(ctx, r)
@@ -46,6 +60,7 @@ func ServerHandler(h HSS) diameter.Handler {
 		case CommandPurgeUE:
 			r, err := ParsePUR(req)
 			if err != nil {
+				observe(ctx, h, CommandPurgeUE, err)
 				return reject(c, req, local, err, func(res Result) (*diam.Message, error) {
 					return BuildPUA(&PurgeUEAnswer{SessionID: sessionOf(req), Origin: local, Result: res})
 				})
@@ -71,6 +86,7 @@ func NodeHandler(n ServingNode) diameter.Handler {
 		}
 		r, err := ParseCLR(req)
 		if err != nil {
+			observe(ctx, n, CommandCancelLocation, err)
 			return reject(c, req, local, err, func(res Result) (*diam.Message, error) {
 				return BuildCLA(&CancelLocationAnswer{SessionID: sessionOf(req), Origin: local, Result: res})
 			})
