@@ -11,9 +11,9 @@ import (
 // Reasons put in Error-Message, so that the platform's events can say
 // why a device was rejected.
 const (
-	ReasonUnknownIMSI       = "unknown IMSI"
-	ReasonEndpointDisabled  = "endpoint disabled"
-	ReasonNoGPRSSubscrition = "no GPRS subscription (no APN provisioned)"
+	ReasonUnknownIMSI        = "unknown IMSI"
+	ReasonEndpointDisabled   = "endpoint disabled"
+	ReasonNoGPRSSubscription = "no GPRS subscription (no APN provisioned)"
 )
 
 // HLR is the HLR's decision logic: the subscriber store plus, per
@@ -146,7 +146,7 @@ func (h *HLR) UpdateLocation(req *s6a.UpdateLocationRequest) (ans *s6a.UpdateLoc
 	}
 	s6d := !req.Flags.IsS6a()
 	if s6d && len(r.APNs) == 0 {
-		return reject(s6a.ErrorUnknownEPSSubscription, ReasonNoGPRSSubscrition)
+		return reject(s6a.ErrorUnknownEPSSubscription, ReasonNoGPRSSubscription)
 	}
 
 	ans.Result = s6a.ResultSuccess

@@ -61,7 +61,7 @@ func TestUpdateLocationDecisions(t *testing.T) {
 		{"PLMN not allowed", ulr(imsiOK, sgsn1, s6dSide, "20801", s6a.RATUTRAN), s6a.ErrorRoamingNotAllowed, "roaming not allowed in PLMN 20801", nil},
 		{"PLMN blacklisted", ulr(imsiOK, sgsn1, s6dSide, "26203", s6a.RATUTRAN), s6a.ErrorRoamingNotAllowed, "operator blacklisted: 26203", nil},
 		{"RAT not allowed", ulr(imsiOK, sgsn1, s6dSide, "26201", s6a.RATEUTRAN), s6a.ErrorRATNotAllowed, "RAT EUTRAN not allowed", nil},
-		{"S6d without APN", ulr(imsiNoAPN, sgsn1, s6dSide, "26201", s6a.RATUTRAN), s6a.ErrorUnknownEPSSubscription, ReasonNoGPRSSubscrition, nil},
+		{"S6d without APN", ulr(imsiNoAPN, sgsn1, s6dSide, "26201", s6a.RATUTRAN), s6a.ErrorUnknownEPSSubscription, ReasonNoGPRSSubscription, nil},
 		{"S6a without APN is fine", ulr(imsiNoAPN, vlr1, s6aSide, "26201", s6a.RATGERAN), s6a.ResultSuccess, "",
 			&s6a.SubscriptionData{MSISDN: "4917077000001"}},
 		{"success S6a: MSISDN only", ulr(imsiOK, vlr1, s6aSide, "26201", s6a.RATGERAN), s6a.ResultSuccess, "",
