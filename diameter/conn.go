@@ -352,7 +352,7 @@ func (c *Conn) dispatch(b []byte) {
 		case diam.DisconnectPeer:
 			c.closing.Store(true)
 			c.send(c.baseAnswer(m, ResultSuccess), true)
-			c.log.Info("peer sent DPR, closing", zap.String("peer", c.peer()))
+			c.log.Debug("peer sent DPR, closing", zap.String("peer", c.peer()))
 			c.shutdown(ErrPeerDisconnected)
 			return
 		}
@@ -554,7 +554,7 @@ func (c *Conn) shutdown(cause error) {
 		if errors.Is(cause, io.EOF) || errors.Is(cause, ErrClosed) || errors.Is(cause, ErrPeerDisconnected) {
 			c.log.Debug("connection closed", zap.String("peer", c.peer()), zap.Error(cause))
 		} else {
-			c.log.Info("connection closed", zap.String("peer", c.peer()), zap.Error(cause))
+			c.log.Debug("connection closed", zap.String("peer", c.peer()), zap.Error(cause))
 		}
 	})
 }

@@ -123,7 +123,7 @@ func (s *Server) acceptLoop() {
 			if err := c.send(c.capabilities(cer, ResultSuccess), true); err != nil {
 				return
 			}
-			c.log.Info("peer connected", zap.String("peer", c.peerHost), zap.String("realm", c.peerRealm))
+			c.log.Debug("peer connected", zap.String("peer", c.peerHost), zap.String("realm", c.peerRealm))
 			c.start()
 			c.loops.Wait()
 		}()
@@ -197,7 +197,7 @@ func Dial(ctx context.Context, network, addr string, cfg Config, h Handler) (*Co
 	stats.established.Add(1)
 	stats.active.Add(1)
 	context.AfterFunc(c.ctx, func() { stats.active.Add(-1) })
-	c.log.Info("connected to peer", zap.String("peer", c.peerHost), zap.String("realm", c.peerRealm))
+	c.log.Debug("connected to peer", zap.String("peer", c.peerHost), zap.String("realm", c.peerRealm))
 	c.start()
 	return c, nil
 }

@@ -69,13 +69,13 @@ func dial(ctx context.Context, network, addr string, log *zap.Logger) (net.Conn,
 	case "auto", "":
 		nc, err := dialSCTP(addr)
 		if err == nil {
-			log.Info("transport auto: using SCTP", zap.String("addr", addr))
+			log.Debug("transport auto: using SCTP", zap.String("addr", addr))
 			return nc, "sctp", nil
 		}
 		if !sctpUnsupported(err) {
 			return nil, "", err
 		}
-		log.Info("transport auto: kernel has no SCTP, using TCP", zap.String("addr", addr), zap.Error(err))
+		log.Debug("transport auto: kernel has no SCTP, using TCP", zap.String("addr", addr), zap.Error(err))
 		var d net.Dialer
 		nc2, err := d.DialContext(ctx, "tcp", addr)
 		return nc2, "tcp", err

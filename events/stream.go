@@ -132,7 +132,7 @@ func (s *Stream) Summary(endpoints int) Summary {
 // String renders the summary as a few readable lines.
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "events: %d\n", s.Total)
+	fmt.Fprintf(&b, "events by type (%d in all):\n", s.Total)
 	types := make([]int, 0, len(s.ByType))
 	for t := range s.ByType {
 		types = append(types, int(t))

@@ -153,7 +153,7 @@ func (r *runner) run(ctx context.Context) (attached bool, err error) {
 	var ue sgsn.UE
 	for ci, iso := range countries {
 		c, _ := r.sc.World.Country(iso)
-		ue = sgsn.UE{IMSI: r.d.IMSI, IMEISV: r.d.IMEI[:14] + "01", RAT: f.RAT,
+		ue = sgsn.UE{IMSI: r.d.IMSI, IMEI: r.d.IMEI, IMEISV: r.d.IMEI[:14] + "01", RAT: f.RAT,
 			LAC: uint16(1000 + r.rnd.IntN(9000)), CI: uint16(1 + r.rnd.IntN(65000))}
 		var err error
 		node, err = r.attach(ctx, c, ue, ci == 0)
@@ -247,6 +247,6 @@ func (r *runner) attach(ctx context.Context, c world.Country, ue sgsn.UE, first 
 			return nil, errStop
 		}
 	}
-	r.log.Info("no network accepted the device", zap.String("country", c.ISO))
+	r.log.Debug("no network accepted the device", zap.String("country", c.ISO))
 	return nil, nil
 }

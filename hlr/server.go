@@ -200,7 +200,7 @@ func (s *Server) sendCLR(clr *s6a.CancelLocationRequest) {
 			log.Warn("CLA rejected", zap.Stringer("result", cla.Result))
 		default:
 			s.clrOK.Add(1)
-			log.Info("CLA", zap.Stringer("result", cla.Result))
+			log.Debug("CLA", zap.Stringer("result", cla.Result))
 		}
 	}()
 }

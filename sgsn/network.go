@@ -17,10 +17,10 @@ import (
 
 // DialHSS connects a node to the HLR. The node answers the HLR's requests
 // (Cancel Location) on that connection.
-type DialHSS func(ctx context.Context, id Identity, node s6aServingNode) (HSS, io.Closer, error)
+type DialHSS func(ctx context.Context, id Identity, node ServingNode) (HSS, io.Closer, error)
 
-// s6aServingNode is what a node offers the HLR.
-type s6aServingNode interface {
+// ServingNode is what a node offers the HLR: it answers Cancel Location.
+type ServingNode interface {
 	CancelLocation(ctx context.Context, clr *s6a.CancelLocationRequest) *s6a.CancelLocationAnswer
 }
 

@@ -62,7 +62,8 @@ func (r *Rejected) Error() string {
 // UE is a device as the serving node sees it.
 type UE struct {
 	IMSI   string
-	IMEISV string
+	IMEI   string // 15 digits, what the platform shows as endpoint.imei
+	IMEISV string // 16 digits, sent in Create PDP Context
 	RAT    world.RAT
 	LAC    uint16
 	CI     uint16
@@ -206,11 +207,11 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		}
 		blocked := strings.Contains(reason, "disabled")
 		policy := ans.Result != s6a.ErrorUserUnknown
-		f := n.plat.Facts(ue.IMSI, ue.IMEISV)
+		f := n.plat.Facts(ue.IMSI, ue.IMEI)
 		if err := n.plat.Emit(events.LocationRejected(f, typ, op, n.ID.Number, reason, ans.Result.String(), policy, blocked)); err != nil {
 			return err
 		}
-		n.log.Info("location update rejected", zap.String("imsi", ue.IMSI), zap.String("procedure", proc),
+		n.log.Debug("location update rejected", zap.String("imsi", ue.IMSI), zap.String("procedure", proc),
 			zap.String("plmn", n.Operator.PLMN()), zap.Stringer("result", ans.Result), zap.String("reason", reason))
 		return &Rejected{Procedure: proc, Cause: ans.Result.String(), Reason: reason, Result: ans.Result}
 	}
@@ -225,7 +226,7 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		r.msisdn = ans.Subscription.MSISDN
 	}
 	n.mu.Unlock()
-	f := n.plat.Facts(ue.IMSI, ue.IMEISV)
+	f := n.plat.Facts(ue.IMSI, ue.IMEI)
 	var e *events.Event
 	if cs {
 		e = events.UpdateLocation(f, op, n.ID.Number)
@@ -289,10 +290,10 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	if !res.Cause.Accepted() {
 		reason := pdpRejectReason(res.Cause, apn)
-		if err := n.plat.Emit(events.CreatePDPContextRejected(n.plat.Facts(ue.IMSI, ue.IMEISV), reason, "GTP cause "+res.Cause.String())); err != nil {
+		if err := n.plat.Emit(events.CreatePDPContextRejected(n.plat.Facts(ue.IMSI, ue.IMEI), reason, "GTP cause "+res.Cause.String())); err != nil {
 			return nil, err
 		}
-		n.log.Info("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
+		n.log.Debug("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
 		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
 	}
 	now := n.plat.Clock.Now()
@@ -320,7 +321,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	n.plat.SetEndpointIP(ue.IMSI, pc.UEIPAddress)
 	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", pc.UEIPAddress))
-	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEISV), n.plat.Operator(n.Operator), s.info))
+	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.plat.Operator(n.Operator), s.info))
 }
 
 func pdpRejectReason(c gtpc.Cause, apn string) string {
@@ -366,7 +367,7 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	if !res.Cause.Accepted() {
 		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.ue.IMSI), zap.Stringer("cause", res.Cause))
 	}
-	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEISV), n.plat.Operator(n.Operator), s.info, rx, tx)
+	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.plat.Operator(n.Operator), s.info, rx, tx)
 	return n.plat.Emit(e)
 }
 
@@ -408,7 +409,7 @@ func (n *Node) purge(ctx context.Context, ue UE, flags s6a.PURFlags, event func(
 	if !ans.Result.OK() {
 		n.log.Warn("purge refused", zap.String("imsi", ue.IMSI), zap.Stringer("result", ans.Result))
 	}
-	return n.plat.Emit(event(n.plat.Facts(ue.IMSI, ue.IMEISV)))
+	return n.plat.Emit(event(n.plat.Facts(ue.IMSI, ue.IMEI)))
 }
 
 // CancelLocation answers the HLR's CLR: the subscriber registered at

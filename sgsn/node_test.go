@@ -99,7 +99,7 @@ func newTestNode(t *testing.T) (*Node, *fakeHSS, *fakeGn, *bytes.Buffer) {
 	gn := &fakeGn{}
 	nw := NewNetwork(Options{World: world.Default(), HLRRealm: "core-sim.test", GTPAddr: netip.MustParseAddr("127.0.0.1"),
 		GGSN: netip.MustParseAddrPort("127.0.0.2:2123"), Gn: gn, Platform: plat,
-		DialHSS: func(context.Context, Identity, s6aServingNode) (HSS, io.Closer, error) { return hss, nopCloser{}, nil }})
+		DialHSS: func(context.Context, Identity, ServingNode) (HSS, io.Closer, error) { return hss, nopCloser{}, nil }})
 	n, err := nw.Node(context.Background(), "26201")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/fleet"
+	"github.com/core-sim/core-sim/platform"
+	"github.com/core-sim/core-sim/scenarios"
+)
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// loadScenario reads the scenario named by a positional argument or
+// --config, or the embedded default.
+func loadScenario(pos []string, config string) (*scenarios.Scenario, error) {
+	if len(pos) > 1 {
+		return nil, fmt.Errorf("one scenario at most, got %d: %v", len(pos), pos)
+	}
+	path := config
+	if len(pos) == 1 {
+		if config != "" && config != pos[0] {
+			return nil, fmt.Errorf("scenario given twice: %s and --config %s", pos[0], config)
+		}
+		path = pos[0]
+	}
+	return scenarios.Load(path)
+}
+
+// openEvents opens the event stream: stdout for "" or "-", else a file.
+func openEvents(path string, stdout io.Writer) (*events.Stream, error) {
+	if path == "" || path == "-" {
+		return events.NewStream(stdout), nil
+	}
+	return events.OpenFile(path)
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("run", `
+core-sim run [SCENARIO] [flags]
+
+Runs a scenario with all three elements in one process: the HLR (Diameter
+S6a/S6d over TCP or SCTP), the GGSN (GTPv1-C over UDP) and the visited
+networks' VLR/SGSN nodes, talking over loopback sockets on free ports. The
+fleet's events are written as NDJSON; a summary (events by type, rejects by
+cause, endpoints by status) ends the run on stderr. With no SCENARIO the
+embedded default runs.`, `
+  core-sim run
+  core-sim run scenarios/default.yaml --events out.ndjson
+  core-sim run --transport tcp --log-level debug --log-format json`, stderr)
+	c.register(fs)
+	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
+	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto (SCTP where the kernel has it)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck // stderr
+	sc, err := loadScenario(pos, "")
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+
+	store, err := newStore(sc)
+	if err != nil {
+		return err
+	}
+	hlrSrv, err := startHLR(ctx, sc, store, "127.0.0.1:0", *transport, log)
+	if err != nil {
+		return err
+	}
+	defer hlrSrv.Close()
+	ggsnSrv, err := startGGSN(ctx, sc, "127.0.0.1:0", log)
+	if err != nil {
+		return err
+	}
+	defer ggsnSrv.Close()
+	return runFleet(ctx, sc, store, fleetOptions{
+		hlr: hlrSrv.Addr().String(), transport: *transport, ggsn: ggsnSrv.Addr(), gtp: "127.0.0.1:0",
+		events: *eventsPath,
+	}, log, stdout, stderr)
+}
+
+func cmdHLR(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("hlr", `
+core-sim hlr [flags]
+
+Runs the HLR: a Diameter server for S6a/S6d (application 16777251) with
+CER/CEA, DWR/DWA and DPR/DPA, answering Update Location (ULR with the S6a/S6d
+indicator set, from a VLR), Update GPRS Location (indicator cleared, from an
+SGSN) and Purge UE, and sending Cancel Location to a subscriber's previous
+node. Subscribers come from the scenario's IMSI ranges. Runs until SIGINT or
+SIGTERM.`, `
+  core-sim hlr --listen 127.0.0.1:3868 --transport tcp
+  core-sim hlr --config my-scenario.yaml --log-format json`, stderr)
+	c.register(fs)
+	listen := fs.String("listen", "127.0.0.1:3868", "address to listen on")
+	transport := fs.String("transport", "auto", "sctp, tcp or auto (SCTP where the kernel has it, else TCP)")
+	config := fs.String("config", "", "scenario file (default: the embedded default)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck
+	sc, err := loadScenario(pos, *config)
+	if err != nil {
+		return err
+	}
+	store, err := newStore(sc)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	srv, err := startHLR(ctx, sc, store, *listen, *transport, log)
+	if err != nil {
+		return err
+	}
+	log.Info("HLR ready", zap.String("listen", srv.Addr().String()), zap.String("scenario", sc.File))
+	<-ctx.Done()
+	log.Info("HLR stopping")
+	return srv.Close()
+}
+
+func cmdGGSN(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("ggsn", `
+core-sim ggsn [flags]
+
+Runs the GGSN: a GTPv1-C server on UDP that answers Echo, Create PDP Context
+(APN check, an IPv4 address from the APN's pool, TEIDs, charging id) and
+Delete PDP Context. APNs and pools come from the scenario (default: em and
+emnify). Runs until SIGINT or SIGTERM.`, `
+  core-sim ggsn --listen 127.0.0.2:2123
+  core-sim ggsn --listen 127.0.0.1:2123 --log-level debug`, stderr)
+	c.register(fs)
+	listen := fs.String("listen", "127.0.0.1:2123", "UDP address to listen on (its IP is put in the GSN Address IEs)")
+	config := fs.String("config", "", "scenario file (default: the embedded default)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck
+	sc, err := loadScenario(pos, *config)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	srv, err := startGGSN(ctx, sc, *listen, log)
+	if err != nil {
+		return err
+	}
+	log.Info("GGSN ready", zap.String("listen", srv.Addr().String()), zap.String("scenario", sc.File))
+	<-ctx.Done()
+	log.Info("GGSN stopping")
+	return srv.Close()
+}
+
+func cmdSGSN(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("sgsn", `
+core-sim sgsn [flags]
+
+Runs the visited networks' serving nodes (a VLR and an SGSN role per
+operator) and drives the scenario's fleet through them: Update Location,
+Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
+(GTPv1-C to the GGSN). Prints the events and exits when the fleet is done.`, `
+  core-sim sgsn --hlr 127.0.0.1:3868 --ggsn 127.0.0.2:2123 --transport tcp
+  core-sim sgsn --hlr 127.0.0.1:3868 --ggsn 127.0.0.2:2123 --gtp 127.0.0.1:2123 --events out.ndjson`, stderr)
+	c.register(fs)
+	hlrAddr := fs.String("hlr", "127.0.0.1:3868", "the HLR's Diameter address")
+	ggsnAddr := fs.String("ggsn", "127.0.0.2:2123", "the GGSN's GTP-C address")
+	gtp := fs.String("gtp", "127.0.0.1:2123", "the SGSN's own GTP-C address (put in the GSN Address IEs)")
+	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto")
+	config := fs.String("config", "", "scenario file (default: the embedded default)")
+	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck
+	sc, err := loadScenario(pos, *config)
+	if err != nil {
+		return err
+	}
+	ggsn, err := resolveUDP(*ggsnAddr)
+	if err != nil {
+		return fmt.Errorf("--ggsn %q: %w", *ggsnAddr, err)
+	}
+	store, err := newStore(sc)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	return runFleet(ctx, sc, store, fleetOptions{hlr: *hlrAddr, transport: *transport, ggsn: ggsn, gtp: *gtp, events: *eventsPath},
+		log, stdout, stderr)
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", `
+core-sim validate SCENARIO...
+
+Checks scenario files and prints what each holds; errors name the file, the
+line and the field.`, `
+  core-sim validate scenarios/default.yaml`, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	var errs []error
+	for _, p := range pos {
+		sc, err := scenarios.Load(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		devices := 0
+		for _, f := range sc.Fleets {
+			devices += f.Count
+		}
+		fmt.Fprintf(stdout, "%s: ok: %q, %d subscriber ranges, %d fleets, %d devices\n", p, sc.Name, len(sc.Subscribers), len(sc.Fleets), devices)
+	}
+	return errors.Join(errs...)
+}
+
+func resolveUDP(s string) (netip.AddrPort, error) {
+	a, err := net.ResolveUDPAddr("udp", s)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return a.AddrPort(), nil
+}
+
+type fleetOptions struct {
+	hlr       string
+	transport string
+	ggsn      netip.AddrPort
+	gtp       string
+	events    string
+}
+
+// runFleet runs the SGSN side: the serving nodes, the fleet, the events and
+// the summary.
+func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fleetOptions, log *zap.Logger, stdout, stderr io.Writer) error {
+	stream, err := openEvents(o.events, stdout)
+	if err != nil {
+		return err
+	}
+	plat := &platform.Platform{
+		Org:       events.Organisation{ID: sc.Organisation.ID, Name: sc.Organisation.Name},
+		Values:    sc.Platform,
+		World:     sc.World,
+		Inventory: store,
+		Clock:     platform.WallClock{},
+		Stream:    stream,
+	}
+	nw, closeNet, err := startSGSN(ctx, sc, plat, o, log)
+	if err != nil {
+		stream.Close()
+		return err
+	}
+	devices := fleet.Devices(sc, store.imei)
+	start := time.Now()
+	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(devices)))
+	res := fleet.Run(ctx, sc, devices, nw, log)
+	closeErr := closeNet()
+	streamErr := stream.Close()
+	sum := stream.Summary(len(devices))
+	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %s\n%s", sc.Name, len(devices), time.Since(start).Round(time.Millisecond), sum)
+	for i, e := range res.Errors {
+		if i == 10 {
+			fmt.Fprintf(stderr, "... and %d more device errors\n", len(res.Errors)-10)
+			break
+		}
+		fmt.Fprintf(stderr, "device error: %v\n", e)
+	}
+	switch {
+	case streamErr != nil:
+		return streamErr
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %d events written", sum.Total)
+	case len(res.Errors) > 0:
+		return fmt.Errorf("%d devices failed (see above)", len(res.Errors))
+	}
+	if closeErr != nil {
+		log.Warn("closing the serving nodes", zap.Error(closeErr))
+	}
+	return nil
+}

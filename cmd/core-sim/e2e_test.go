@@ -1,0 +1,275 @@
+package main
+
+// End-to-end tests: they build the real binary and run it over real
+// loopback sockets, alone or as three processes, and read what it prints.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds core-sim once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "core-sim-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "core-sim")
+		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// requirePeer skips a test when a real peer is not installed, unless
+// CORESIM_REQUIRE_PEERS=1 (CI), where it fails.
+func requirePeer(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			if os.Getenv("CORESIM_REQUIRE_PEERS") == "1" {
+				t.Fatalf("%s is not installed and CORESIM_REQUIRE_PEERS=1 (install: make peers)", n)
+			}
+			t.Skipf("%s is not installed (make peers)", n)
+		}
+	}
+}
+
+type event map[string]json.RawMessage
+
+func parseEvents(t *testing.T, b []byte) []event {
+	t.Helper()
+	var out []event
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("stdout line is not a JSON event: %q: %v", sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (e event) typ() int {
+	var r struct{ ID int }
+	_ = json.Unmarshal(e["event_type"], &r)
+	return r.ID
+}
+
+func (e event) str(k string) string {
+	var s string
+	_ = json.Unmarshal(e[k], &s)
+	return s
+}
+
+// orderedKeys returns the keys of a JSON object in order.
+func orderedKeys(t *testing.T, raw []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+var envelope = []string{"id", "timestamp", "alert", "description", "event_type", "event_source",
+	"event_severity", "organisation", "endpoint", "sim", "imsi", "detail"}
+
+// checkStream asserts what every run of the default scenario must show.
+func checkStream(t *testing.T, stdout []byte) []event {
+	t.Helper()
+	evs := parseEvents(t, stdout)
+	byType := map[int]int{}
+	for i, e := range evs {
+		byType[e.typ()]++
+		var id int
+		_ = json.Unmarshal(e["id"], &id)
+		if id != i+1 {
+			t.Fatalf("event %d has id %d", i+1, id)
+		}
+	}
+	for _, ty := range []int{1, 2, 3, 5} {
+		if byType[ty] == 0 {
+			t.Errorf("no event of type %d in %d events (%v)", ty, len(evs), byType)
+		}
+	}
+	// Raw key order, line by line.
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		keys := orderedKeys(t, sc.Bytes())
+		want := envelope
+		if keys[len(keys)-1] != "detail" {
+			want = envelope[:len(envelope)-1]
+		}
+		if !reflect.DeepEqual(keys, want) {
+			t.Fatalf("keys %v\nwant %v\nin %s", keys, want, sc.Text())
+		}
+	}
+	return evs
+}
+
+func descriptions(evs []event, ty int, contains string) int {
+	n := 0
+	for _, e := range evs {
+		if e.typ() == ty && strings.Contains(e.str("description"), contains) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRunDefaultScenario(t *testing.T) {
+	bin := binary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "--transport", "auto")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("core-sim run: %v\n%s", err, stderr.String())
+	}
+	evs := checkStream(t, stdout.Bytes())
+	// The default fleet's troubleshooting paths, end to end.
+	if n := descriptions(evs, 1, "DIAMETER_ERROR_USER_UNKNOWN (5001)"); n != 2 {
+		t.Errorf("%d Update location rejections for unknown IMSIs, want 2", n)
+	}
+	if n := descriptions(evs, 3, "(219)"); n != 6 {
+		t.Errorf("%d Create PDP Context rejections with cause 219, want 6 (wrong-apn fleet)", n)
+	}
+	if n := descriptions(evs, 1, "endpoint disabled"); n == 0 {
+		t.Errorf("no rejection naming a disabled endpoint")
+	}
+	if n := descriptions(evs, 1, "blacklisted"); n != 8 {
+		t.Errorf("%d blacklist rejections, want 8", n)
+	}
+	errOut := stderr.String()
+	for _, want := range []string{"events by type", "rejects by cause", "endpoints by status", "BLOCKED", "transport"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(stdout.String(), "INFO") {
+		t.Errorf("log lines on stdout")
+	}
+}
+
+func TestBadScenarioNamesFileLineAndField(t *testing.T) {
+	bin := binary(t)
+	f := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(f, []byte("name: bad\nfleets:\n  - imsi: \"2950509\"\n    count: 1\n    country: DE\n    colour: red\n"), 0o644)
+	out, err := exec.Command(bin, "run", f).CombinedOutput()
+	if err == nil {
+		t.Fatalf("a bad scenario was accepted:\n%s", out)
+	}
+	for _, want := range []string{f + ":6:", `unknown key "colour"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("error output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func freePort(t *testing.T, network, ip string) int {
+	t.Helper()
+	switch network {
+	case "tcp":
+		l, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	default:
+		c, err := net.ListenPacket("udp", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+}
+
+// syncBuffer is a bytes.Buffer a running process may write while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startDaemon starts an element and waits until it logs that it is ready.
+func startDaemon(t *testing.T, ctx context.Context, name string, args ...string) *syncBuffer {
+	t.Helper()
+	stderr := &syncBuffer{}
+	cmd := exec.CommandContext(ctx, binary(t), append([]string{name}, args...)...)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "ready") {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not get ready:\n%s", name, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return stderr
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/core-sim/core-sim/diameter"
+	"github.com/core-sim/core-sim/ggsn"
+	"github.com/core-sim/core-sim/gtpc"
+	"github.com/core-sim/core-sim/hlr"
+	"github.com/core-sim/core-sim/platform"
+	"github.com/core-sim/core-sim/s6a"
+	"github.com/core-sim/core-sim/scenarios"
+	"github.com/core-sim/core-sim/sgsn"
+	"github.com/core-sim/core-sim/world"
+)
+
+// hlrStore is the scenario's subscribers as the HLR holds them; the
+// platform's inventory reads the same ranges.
+type hlrStore struct{ *hlr.Store }
+
+func newStore(sc *scenarios.Scenario) (*hlrStore, error) {
+	ranges := make([]hlr.Range, len(sc.Subscribers))
+	for i, s := range sc.Subscribers {
+		r := hlr.Range{FirstIMSI: s.FirstIMSI, Count: s.Count, FirstMSISDN: s.FirstMSISDN, FirstICCID: s.FirstICCID,
+			FirstIMEI: s.FirstIMEI, FirstEndpointID: s.FirstEndpointID, EndpointName: s.EndpointName, Enabled: s.Enabled,
+			AllowedPLMNs: s.AllowedPLMNs, BlockedPLMNs: s.BlockedPLMNs, APNs: s.APNs}
+		for _, rat := range s.RATs {
+			if rat == world.GERAN {
+				r.RATs = append(r.RATs, s6a.RATGERAN)
+			} else {
+				r.RATs = append(r.RATs, s6a.RATUTRAN)
+			}
+		}
+		ranges[i] = r
+	}
+	st, err := hlr.NewStore(ranges)
+	if err != nil {
+		return nil, fmt.Errorf("%s: subscribers: %w", sc.File, err)
+	}
+	return &hlrStore{st}, nil
+}
+
+// Lookup is the platform's view of a subscriber.
+func (s *hlrStore) Lookup(imsi string) (platform.Subscription, bool) {
+	sub, ok := s.Store.Lookup(imsi)
+	if !ok {
+		return platform.Subscription{}, false
+	}
+	return platform.Subscription{EndpointID: sub.EndpointID, EndpointName: sub.EndpointName, IMEI: sub.IMEI,
+		ICCID: sub.ICCID, MSISDN: sub.MSISDN, SIMID: sub.EndpointID, IMSIID: sub.EndpointID}, true
+}
+
+func (s *hlrStore) imei(imsi string) string {
+	sub, _ := s.Store.Lookup(imsi)
+	return sub.IMEI
+}
+
+func startHLR(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, listen, transport string, log *zap.Logger) (*hlr.Server, error) {
+	return hlr.Start(ctx, hlr.Options{Listen: listen, Transport: transport, Host: sc.HLR.Host, Realm: sc.HLR.Realm,
+		Store: store.Store, Logger: log.Named("hlr")})
+}
+
+func startGGSN(ctx context.Context, sc *scenarios.Scenario, listen string, log *zap.Logger) (*ggsn.Server, error) {
+	cfg := ggsn.Config{}
+	for _, a := range sc.GGSN.APNs {
+		cfg.APNs = append(cfg.APNs, ggsn.APN{Name: a.Name, Pool: a.Pool})
+	}
+	return ggsn.Start(ctx, ggsn.Options{Listen: listen, Config: cfg, Logger: log.Named("ggsn"), Recovery: 1})
+}
+
+// startSGSN opens the SGSN's GTP endpoint and the network of serving nodes,
+// each of which connects to the HLR when a device first needs it.
+func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platform, o fleetOptions, log *zap.Logger) (*sgsn.Network, func() error, error) {
+	ep, err := gtpc.Listen(o.gtp, gtpc.Config{Logger: log.Named("sgsn.gtp"), Recovery: 1})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--gtp %s: %w", o.gtp, err)
+	}
+	gtpAddr := ep.LocalAddr().Addr()
+	if gtpAddr.IsUnspecified() {
+		gtpAddr = netip.MustParseAddr("127.0.0.1")
+	}
+	slog := log.Named("sgsn")
+	var once sync.Once
+	nw := sgsn.NewNetwork(sgsn.Options{
+		World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: gtpAddr, GGSN: o.ggsn, Gn: ep, Platform: plat, Logger: slog,
+		DialHSS: func(ctx context.Context, id sgsn.Identity, node sgsn.ServingNode) (sgsn.HSS, io.Closer, error) {
+			c, err := s6a.Dial(ctx, o.transport, o.hlr, diameter.Config{Host: id.Diameter.Host, Realm: id.Diameter.Realm,
+				ProductName: "core-sim", Logger: slog.Named("diameter")}, node)
+			if err != nil {
+				return nil, nil, err
+			}
+			once.Do(func() {
+				slog.Info("connected to the HLR", zap.String("hlr", o.hlr), zap.String("transport", c.Conn().Transport()),
+					zap.String("asked", o.transport))
+			})
+			return c, c, nil
+		},
+	})
+	slog.Info("SGSN ready", zap.String("gtp", ep.LocalAddr().String()), zap.String("hlr", o.hlr), zap.String("ggsn", o.ggsn.String()))
+	return nw, func() error {
+		err := nw.Close()
+		if cerr := ep.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
