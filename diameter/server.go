@@ -103,7 +103,7 @@ func (s *Server) acceptLoop() {
 			defer s.wg.Done()
 			cer, err := c.serverHandshake()
 			if err != nil {
-				c.log.Info("capabilities exchange failed", zap.Error(err))
+				c.log.Warn("capabilities exchange failed", zap.Error(err))
 				c.shutdown(err)
 				return
 			}

@@ -267,7 +267,8 @@ func resolveUDP(s string) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
-	return a.AddrPort(), nil
+	ap := a.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
 }
 
 type fleetOptions struct {
