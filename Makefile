@@ -38,7 +38,7 @@ bench:
 
 # Real peers used by the interoperability tests (Debian packages).
 peers:
-	apt-get update -qq && apt-get install -y -qq osmo-ggsn tshark
+	apt-get update -qq && apt-get install -y -qq osmo-ggsn tshark freediameter
 
 clean:
 	rm -rf bin
