@@ -30,8 +30,10 @@ fmt-check:
 
 # Short fuzzing of the protocol decoders (they face untrusted input).
 fuzz:
-	$(GO) test ./gtpc -run '^$$' -fuzz FuzzDecode -fuzztime 30s
-	$(GO) test ./s6a -run '^$$' -fuzz FuzzDecodeMessage -fuzztime 30s
+	$(GO) test ./gtpc -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
+	$(GO) test ./diameter -run '^$$' -fuzz '^FuzzDecodeMessage$$' -fuzztime 30s
+	$(GO) test ./s6a -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
+	$(GO) test ./s6a -run '^$$' -fuzz '^FuzzParseULR$$' -fuzztime 30s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -180,5 +181,17 @@ func TestStreamNumbersCountsAndTracksStatus(t *testing.T) {
 	// The rejected PDP context leaves the endpoint ONLINE from the accepted one; 4 others never seen.
 	if sum.ByStatus[StatusOnline] != 1 || sum.ByStatus[StatusOffline] != 4 {
 		t.Errorf("by status %v", sum.ByStatus)
+	}
+}
+
+func BenchmarkStreamEmitCreatePDP(b *testing.B) {
+	s := NewStream(io.Discard)
+	f := testFacts()
+	sess := PDPSession{SessionID: "01635f55-58ff-4c2e-8000-000000000001", Context: PDPContext{APN: "em", GTPVersion: 1, UEIPAddress: "10.192.0.1"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Emit(CreatePDPContext(f, testOperator, sess)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
