@@ -89,6 +89,22 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 	return n, nil
 }
 
+// EchoGGSN checks the path to the GGSN with a GTP Echo and returns its
+// Recovery (restart counter).
+func (nw *Network) EchoGGSN(ctx context.Context) (uint8, error) {
+	e, ok := nw.opts.Gn.(interface {
+		Echo(ctx context.Context, peer netip.AddrPort) (uint8, error)
+	})
+	if !ok {
+		return 0, nil // a transport without Echo has no path to check
+	}
+	rec, err := e.Echo(ctx, nw.opts.GGSN)
+	if err == nil {
+		nw.opts.Logger.Info("GGSN answers Echo", zap.Stringer("ggsn", nw.opts.GGSN), zap.Uint8("recovery", rec))
+	}
+	return rec, err
+}
+
 // Close disconnects every node from the HLR.
 func (nw *Network) Close() error {
 	nw.mu.Lock()

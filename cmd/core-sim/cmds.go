@@ -18,6 +18,7 @@ import (
 	"github.com/core-sim/core-sim/fleet"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/scenarios"
+	"github.com/core-sim/core-sim/sgsn"
 )
 
 func signalContext() (context.Context, context.CancelFunc) {
@@ -262,6 +263,32 @@ line and the field.`, `
 	return errors.Join(errs...)
 }
 
+// connectNodes checks the paths before any device moves: a GTP Echo to
+// the GGSN, and the Diameter connection of every serving node the fleets
+// can use. An element that is not there stops the run with one clear error
+// instead of a failure per device.
+func connectNodes(ctx context.Context, sc *scenarios.Scenario, nw *sgsn.Network, o fleetOptions) error {
+	if _, err := nw.EchoGGSN(ctx); err != nil {
+		return fmt.Errorf("the GGSN at %s does not answer GTP Echo: %w", o.ggsn, err)
+	}
+	seen := map[string]bool{}
+	for _, f := range sc.Fleets {
+		for _, iso := range append([]string{f.Country}, f.Travel...) {
+			c, _ := sc.World.Country(iso)
+			for _, op := range sc.World.OperatorsIn(c.MCC) {
+				if seen[op.PLMN()] {
+					continue
+				}
+				seen[op.PLMN()] = true
+				if _, err := nw.Node(ctx, op.PLMN()); err != nil {
+					return fmt.Errorf("the HLR at %s: %w", o.hlr, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 func resolveUDP(s string) (netip.AddrPort, error) {
 	a, err := net.ResolveUDPAddr("udp", s)
 	if err != nil {
@@ -296,6 +323,11 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	}
 	nw, closeNet, err := startSGSN(ctx, sc, plat, o, log)
 	if err != nil {
+		stream.Close()
+		return err
+	}
+	if err := connectNodes(ctx, sc, nw, o); err != nil {
+		closeNet()
 		stream.Close()
 		return err
 	}

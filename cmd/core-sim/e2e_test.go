@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -272,4 +273,41 @@ func startDaemon(t *testing.T, ctx context.Context, name string, args ...string)
 		time.Sleep(20 * time.Millisecond)
 	}
 	return stderr
+}
+
+func TestEventsToFile(t *testing.T) {
+	bin := binary(t)
+	path := filepath.Join(t.TempDir(), "events.ndjson")
+	cmd := exec.Command(bin, "run", "--events", path, "--log-format", "json", "--log-level", "warn")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout is not empty with --events FILE: %q", stdout.String())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStream(t, b)
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if strings.HasPrefix(l, "{") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil || m["level"] == nil {
+				t.Errorf("--log-format json wrote a line that is not a JSON log: %q", l)
+			}
+		}
+	}
+}
+
+func TestUnreachableElementsFailFast(t *testing.T) {
+	bin := binary(t)
+	ggsnAddr := "127.0.0.2:" + strconv.Itoa(freePort(t, "udp", "127.0.0.2"))
+	cmd := exec.Command(bin, "sgsn", "--hlr", "127.0.0.1:1", "--ggsn", ggsnAddr, "--gtp", "127.0.0.1:0", "--transport", "tcp")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "does not answer GTP Echo") || strings.Contains(string(out), "device error") {
+		t.Fatalf("want one clear error about the GGSN, got %v:\n%s", err, out)
+	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"sync"
+	"syscall"
 
 	"go.uber.org/zap"
 
@@ -62,8 +64,17 @@ func (s *hlrStore) imei(imsi string) string {
 }
 
 func startHLR(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, listen, transport string, log *zap.Logger) (*hlr.Server, error) {
-	return hlr.Start(ctx, hlr.Options{Listen: listen, Transport: transport, Host: sc.HLR.Host, Realm: sc.HLR.Realm,
+	srv, err := hlr.Start(ctx, hlr.Options{Listen: listen, Transport: transport, Host: sc.HLR.Host, Realm: sc.HLR.Realm,
 		Store: store.Store, Logger: log.Named("hlr")})
+	return srv, explainSCTP(err)
+}
+
+// explainSCTP says what to do when SCTP was asked for on a kernel without it.
+func explainSCTP(err error) error {
+	if errors.Is(err, syscall.EPROTONOSUPPORT) {
+		return fmt.Errorf("%w (this kernel has no SCTP: use --transport tcp, or auto to fall back by itself)", err)
+	}
+	return err
 }
 
 func startGGSN(ctx context.Context, sc *scenarios.Scenario, listen string, log *zap.Logger) (*ggsn.Server, error) {
@@ -93,7 +104,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 			c, err := s6a.Dial(ctx, o.transport, o.hlr, diameter.Config{Host: id.Diameter.Host, Realm: id.Diameter.Realm,
 				ProductName: "core-sim", Logger: slog.Named("diameter")}, node)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, explainSCTP(err)
 			}
 			once.Do(func() {
 				slog.Info("connected to the HLR", zap.String("hlr", o.hlr), zap.String("transport", c.Conn().Transport()),
