@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/fiorix/go-diameter/v4/diam"
+
+	"github.com/core-sim/core-sim/peers"
 )
 
 // TestInteropFreeDiameter runs freeDiameterd (apt-get install freediameter)
@@ -26,13 +28,7 @@ import (
 // its own DWR gets our DWA, and our DPR gets its DPA. Skipped when
 // freeDiameterd is not installed, unless CORESIM_REQUIRE_PEERS=1.
 func TestInteropFreeDiameter(t *testing.T) {
-	bin, err := exec.LookPath("freeDiameterd")
-	if err != nil {
-		if os.Getenv("CORESIM_REQUIRE_PEERS") == "1" {
-			t.Fatal("freeDiameterd not installed and CORESIM_REQUIRE_PEERS=1")
-		}
-		t.Skip("freeDiameterd not installed")
-	}
+	bin := peers.Require(t, "freeDiameterd")
 	if testing.Short() {
 		t.Skip("takes about 8 seconds (freeDiameter's minimum watchdog interval is 6s)")
 	}
@@ -43,7 +39,7 @@ func TestInteropFreeDiameter(t *testing.T) {
 	conf := filepath.Join(dir, "fd.conf")
 	// freeDiameter insists on TLS credentials even when No_TLS is used;
 	// Port = 0 and SecPort = 0 keep it from listening at all.
-	err = os.WriteFile(conf, []byte(fmt.Sprintf(`Identity = "fd.test";
+	err := os.WriteFile(conf, []byte(fmt.Sprintf(`Identity = "fd.test";
 Realm = "test.realm";
 Port = 0;
 SecPort = 0;

@@ -6,7 +6,6 @@ package ggsn
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -16,23 +15,12 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/core-sim/core-sim/peers"
 )
 
-// requirePeer returns the path of a real peer's binary or skips the test.
-func requirePeer(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CORESIM_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s not installed and CORESIM_REQUIRE_PEERS=1: %v", name, err)
-		}
-		t.Skipf("%s not installed (apt-get install osmo-ggsn)", name)
-	}
-	return p
-}
-
 func TestInteropSGSNEmu(t *testing.T) {
-	sgsnemu := requirePeer(t, "sgsnemu")
+	sgsnemu := peers.Require(t, "sgsnemu")
 	const contexts = 200
 	// sgsnemu only talks to port 2123 from port 2123: this test owns
 	// 127.20.0.20 (our GGSN) and 127.20.0.21 (sgsnemu).

@@ -8,77 +8,27 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/core-sim/core-sim/peers"
 )
 
 func TestInteropOsmoGGSN(t *testing.T) {
-	bin, err := exec.LookPath("osmo-ggsn")
-	if err != nil {
-		if os.Getenv("CORESIM_REQUIRE_PEERS") == "1" {
-			t.Fatalf("osmo-ggsn not installed and CORESIM_REQUIRE_PEERS=1: %v", err)
-		}
-		t.Skip("osmo-ggsn not installed (apt-get install osmo-ggsn)")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("osmo-ggsn needs /dev/net/tun: %v", err)
-	}
 	// This test owns 127.20.1.2 (osmo-ggsn: GTP-C, VTY, CTRL) and the pool
 	// 10.177.0.0/16 on tun device csimtun0.
 	const ggsnIP = "127.20.1.2"
 	pool := netip.MustParsePrefix("10.177.0.0/16")
-	dir := t.TempDir()
-	conf := fmt.Sprintf(`log stderr
- logging filter all 1
- logging level all error
-line vty
- no login
- bind %[1]s
-ctrl
- bind %[1]s
-ggsn ggsn0
- gtp state-dir %[2]s
- gtp bind-ip %[1]s
- apn em
-  gtpu-mode tun
-  tun-device csimtun0
-  type-support v4
-  ip prefix dynamic %[3]s
-  ip dns 0 127.0.0.53
-  ip ifconfig %[3]s
-  no shutdown
- default-apn em
- no shutdown ggsn
-`, ggsnIP, dir, pool)
-	cfgFile := filepath.Join(dir, "osmo-ggsn.cfg")
-	if err := os.WriteFile(cfgFile, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-c", cfgFile)
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("osmo-ggsn output:\n%s", stderr.String())
-		}
-	}()
+	peers.OsmoGGSN{IP: netip.MustParseAddr(ggsnIP), Pool: pool, Tun: "csimtun0"}.Start(t, ctx)
 
 	cli := listen(t, Config{T3Response: 200 * time.Millisecond, N3Requests: 3, Recovery: 1})
 	ggsn := netip.AddrPortFrom(netip.MustParseAddr(ggsnIP), Port)
 	// Wait until it answers.
 	var rec uint8
+	var err error
 	for start := time.Now(); ; {
 		if rec, err = cli.Echo(ctx, ggsn); err == nil {
 			break

@@ -48,20 +48,6 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
-// requirePeer skips a test when a real peer is not installed, unless
-// CORESIM_REQUIRE_PEERS=1 (CI), where it fails.
-func requirePeer(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CORESIM_REQUIRE_PEERS") == "1" {
-				t.Fatalf("%s is not installed and CORESIM_REQUIRE_PEERS=1 (install: make peers)", n)
-			}
-			t.Skipf("%s is not installed (make peers)", n)
-		}
-	}
-}
-
 type event map[string]json.RawMessage
 
 func parseEvents(t *testing.T, b []byte) []event {

@@ -3,15 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/core-sim/core-sim/peers"
 )
 
 // osmoScenario is a small fleet whose sessions go to a real GGSN.
@@ -27,51 +27,14 @@ fleets:
 // TestSessionsThroughOsmoGGSN runs core-sim's HLR and SGSN against
 // osmocom's osmo-ggsn, an independent GTPv1-C implementation.
 func TestSessionsThroughOsmoGGSN(t *testing.T) {
-	requirePeer(t, "osmo-ggsn")
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skip("no /dev/net/tun: osmo-ggsn cannot make its tun device")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	// osmo-ggsn listens on port 2123 of its own address, and its VTY and CTRL
-	// ports on the same address, so that it does not clash with other tests.
+	// This test owns 127.0.0.23 (GTP-C on 2123, VTY, CTRL), the pool
+	// 10.46.0.0/16 and the tun device tcse2e.
 	const ggsnIP = "127.0.0.23"
 	pool := netip.MustParsePrefix("10.46.0.0/16")
-	conf := fmt.Sprintf(`log stderr
- logging filter all 1
- logging level all error
-line vty
- no login
- bind %[2]s
-ctrl
- bind %[2]s
-ggsn ggsn0
- gtp state-dir %[1]s
- gtp bind-ip %[2]s
- apn em
-  gtpu-mode tun
-  tun-device tcse2e
-  type-support v4
-  ip prefix dynamic %[3]s
-  ip dns 0 127.0.0.53
-  ip ifconfig %[3]s
-  no shutdown
- default-apn em
- no shutdown ggsn
-`, dir, ggsnIP, pool)
-	cfgPath := filepath.Join(dir, "osmo-ggsn.cfg")
-	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var ggsnErr syncBuffer
-	osmo := exec.CommandContext(ctx, "osmo-ggsn", "-c", cfgPath)
-	osmo.Stderr = &ggsnErr
-	if err := osmo.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { osmo.Process.Kill(); osmo.Wait() })
-	time.Sleep(500 * time.Millisecond) // osmo-ggsn has no readiness signal; the SGSN retransmits anyway
+	ggsnOut := peers.OsmoGGSN{IP: netip.MustParseAddr(ggsnIP), Pool: pool, Tun: "tcse2e"}.Start(t, ctx)
+	dir := t.TempDir()
 
 	scen := filepath.Join(dir, "osmo.yaml")
 	if err := os.WriteFile(scen, []byte(osmoScenario), 0o644); err != nil {
@@ -109,6 +72,6 @@ ggsn ggsn0
 	}
 	if created != 40 || deleted != 40 {
 		t.Errorf("%d sessions created and %d deleted through osmo-ggsn, want 40 and 40\nosmo-ggsn: %s",
-			created, deleted, strings.TrimSpace(ggsnErr.String()))
+			created, deleted, strings.TrimSpace(ggsnOut.String()))
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/core-sim/core-sim/peers"
 )
 
 // runSGSN runs `core-sim sgsn` to completion and returns its stdout.
@@ -54,7 +56,7 @@ func TestThreeProcesses(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-	} else if os.Getenv("CORESIM_REQUIRE_PEERS") == "1" {
+	} else if peers.Required() {
 		t.Fatal("tshark is not installed and CORESIM_REQUIRE_PEERS=1")
 	}
 
