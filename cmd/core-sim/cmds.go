@@ -63,22 +63,14 @@ embedded default runs.`, `
   core-sim run
   core-sim run scenarios/default.yaml --events out.ndjson
   core-sim run --transport tcp --log-level debug --log-format json`, stderr)
-	c.register(fs)
+	c.register(fs, false)
 	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
 	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto (SCTP where the kernel has it)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	log, err := c.logger(stderr)
+	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck // stderr
-	sc, err := loadScenario(pos, "")
-	if err != nil {
-		return err
-	}
 	ctx, stop := signalContext()
 	defer stop()
 
@@ -115,23 +107,14 @@ node. Subscribers come from the scenario's IMSI ranges. Runs until SIGINT or
 SIGTERM.`, `
   core-sim hlr --listen 127.0.0.1:3868 --transport tcp
   core-sim hlr --config my-scenario.yaml --log-format json`, stderr)
-	c.register(fs)
+	c.register(fs, true)
 	listen := fs.String("listen", "127.0.0.1:3868", "address to listen on")
 	transport := fs.String("transport", "auto", "sctp, tcp or auto (SCTP where the kernel has it, else TCP)")
-	config := fs.String("config", "", "scenario file (default: the embedded default)")
-	pos, err := parse(fs, args)
+	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	defer log.Sync() //nolint:errcheck
-	sc, err := loadScenario(pos, *config)
-	if err != nil {
-		return err
-	}
+	defer log.Sync() //nolint:errcheck // stderr
 	store, err := newStore(sc)
 	if err != nil {
 		return err
@@ -159,22 +142,13 @@ Delete PDP Context. APNs and pools come from the scenario (default: em and
 emnify). Runs until SIGINT or SIGTERM.`, `
   core-sim ggsn --listen 127.0.0.2:2123
   core-sim ggsn --listen 127.0.0.1:2123 --log-level debug`, stderr)
-	c.register(fs)
+	c.register(fs, true)
 	listen := fs.String("listen", "127.0.0.1:2123", "UDP address to listen on (its IP is put in the GSN Address IEs)")
-	config := fs.String("config", "", "scenario file (default: the embedded default)")
-	pos, err := parse(fs, args)
+	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	defer log.Sync() //nolint:errcheck
-	sc, err := loadScenario(pos, *config)
-	if err != nil {
-		return err
-	}
+	defer log.Sync() //nolint:errcheck // stderr
 	ctx, stop := signalContext()
 	defer stop()
 	srv, err := startGGSN(ctx, sc, *listen, log)
@@ -198,26 +172,17 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 (GTPv1-C to the GGSN). Prints the events and exits when the fleet is done.`, `
   core-sim sgsn --hlr 127.0.0.1:3868 --ggsn 127.0.0.2:2123 --transport tcp
   core-sim sgsn --hlr 127.0.0.1:3868 --ggsn 127.0.0.2:2123 --gtp 127.0.0.1:2123 --events out.ndjson`, stderr)
-	c.register(fs)
+	c.register(fs, true)
 	hlrAddr := fs.String("hlr", "127.0.0.1:3868", "the HLR's Diameter address")
 	ggsnAddr := fs.String("ggsn", "127.0.0.2:2123", "the GGSN's GTP-C address")
 	gtp := fs.String("gtp", "127.0.0.1:2123", "the SGSN's own GTP-C address (put in the GSN Address IEs)")
 	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto")
-	config := fs.String("config", "", "scenario file (default: the embedded default)")
 	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
-	pos, err := parse(fs, args)
+	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	defer log.Sync() //nolint:errcheck
-	sc, err := loadScenario(pos, *config)
-	if err != nil {
-		return err
-	}
+	defer log.Sync() //nolint:errcheck // stderr
 	ggsn, err := resolveUDP(*ggsnAddr)
 	if err != nil {
 		return fmt.Errorf("--ggsn %q: %w", *ggsnAddr, err)

@@ -16,6 +16,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/core-sim/core-sim/scenarios"
 )
 
 const usage = `core-sim: a simulated mobile core that produces an IoT platform's events.
@@ -94,11 +96,35 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 type common struct {
 	logLevel  string
 	logFormat string
+	config    string
 }
 
-func (c *common) register(fs *flag.FlagSet) {
+// register adds the common flags; withConfig adds --config for the
+// elements, which take their scenario as a flag (run takes it as an argument).
+func (c *common) register(fs *flag.FlagSet, withConfig bool) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console (readable lines) or json")
+	if withConfig {
+		fs.StringVar(&c.config, "config", "", "scenario file (default: the embedded default)")
+	}
+}
+
+// setup parses the flags, then builds the logger and loads the scenario
+// (a positional argument or --config, else the embedded default).
+func (c *common) setup(fs *flag.FlagSet, args []string, stderr io.Writer) (*zap.Logger, *scenarios.Scenario, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := loadScenario(pos, c.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	return log, sc, nil
 }
 
 // logger builds the zap logger; logs always go to stderr so that stdout
@@ -132,7 +158,7 @@ func newFlagSet(name, synopsis, examples string, stderr io.Writer) *flag.FlagSet
 		fmt.Fprintf(fs.Output(), "%s\n\nFlags:\n", strings.TrimSpace(synopsis))
 		fs.PrintDefaults()
 		if examples != "" {
-			fmt.Fprintf(fs.Output(), "\nExamples:\n%s\n", strings.TrimRight(examples, "\n"))
+			fmt.Fprintf(fs.Output(), "\nExamples:\n%s\n", strings.Trim(examples, "\n"))
 		}
 	}
 	return fs
