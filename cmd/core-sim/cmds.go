@@ -127,7 +127,10 @@ SIGTERM.`, `
 	}
 	log.Info("HLR ready", zap.String("listen", srv.Addr().String()), zap.String("scenario", sc.File))
 	<-ctx.Done()
-	log.Info("HLR stopping")
+	st := srv.Stats()
+	log.Info("HLR stopping", zap.Uint64("ulr", st.ULR), zap.Uint64("ulr_accepted", st.ULRAccepted), zap.Uint64("pur", st.PUR),
+		zap.Uint64("clr_sent", st.CLRSent), zap.Uint64("malformed_requests", st.Malformed),
+		zap.Uint64("bad_frames", st.Diameter.BadFrames), zap.Uint64("bad_requests", st.Diameter.BadRequests))
 	return srv.Close()
 }
 
@@ -157,7 +160,9 @@ emnify). Runs until SIGINT or SIGTERM.`, `
 	}
 	log.Info("GGSN ready", zap.String("listen", srv.Addr().String()), zap.String("scenario", sc.File))
 	<-ctx.Done()
-	log.Info("GGSN stopping")
+	st := srv.Stats()
+	log.Info("GGSN stopping", zap.Uint64("received", st.Received), zap.Uint64("sent", st.Sent),
+		zap.Uint64("duplicates", st.Duplicates), zap.Uint64("malformed", st.Malformed), zap.Uint64("dropped", st.Dropped))
 	return srv.Close()
 }
 

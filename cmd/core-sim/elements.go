@@ -88,7 +88,11 @@ func startGGSN(ctx context.Context, sc *scenarios.Scenario, listen string, log *
 // startSGSN opens the SGSN's GTP endpoint and the network of serving nodes,
 // each of which connects to the HLR when a device first needs it.
 func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platform, o fleetOptions, log *zap.Logger) (*sgsn.Network, func() error, error) {
-	ep, err := gtpc.Listen(o.gtp, gtpc.Config{Logger: log.Named("sgsn.gtp"), Recovery: 1})
+	ep, err := gtpc.Listen(o.gtp, gtpc.Config{Logger: log.Named("sgsn.gtp"), Recovery: 1,
+		OnPeerRestart: func(peer netip.AddrPort, recovery uint8) {
+			log.Warn("the GGSN restarted (its Recovery changed): the PDP contexts it held are gone",
+				zap.Stringer("ggsn", peer), zap.Uint8("recovery", recovery))
+		}})
 	if err != nil {
 		return nil, nil, fmt.Errorf("--gtp %s: %w", o.gtp, err)
 	}
