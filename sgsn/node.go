@@ -136,8 +136,11 @@ type counters struct {
 	pdp     atomic.Int64
 }
 
+// sessionID is a Session-Id as RFC 6733 8.8 shapes it:
+// <DiameterIdentity>;<high 32 bits>;<low 32 bits>;<optional value>.
 func (n *Node) sessionID(kind string) string {
-	return fmt.Sprintf("%s;%s;%d", n.ID.Diameter.Host, kind, n.ids.session.Add(1))
+	v := n.ids.session.Add(1)
+	return fmt.Sprintf("%s;%d;%d;%s", n.ID.Diameter.Host, v>>32, v&0xffffffff, kind)
 }
 
 func (n *Node) reg(imsi string, create bool) *registration {
