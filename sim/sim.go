@@ -1,0 +1,139 @@
+// Package sim is the simulation's clock and scheduler: a discrete-event
+// loop in which every action of the simulated world (a device powering on,
+// a session ending, a timer of the SIM applet) is scheduled at a point of
+// virtual time and run, one at a time, in the order of that time.
+//
+// Running one action at a time is what makes a run reproducible: given the
+// same scenario and seed, the same actions run in the same order and
+// produce the same events. The speed decides only how virtual time maps to
+// wall time: as fast as possible (Max), real time (1), or a factor.
+//
+// It knows nothing of devices or protocols.
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Max is the speed at which virtual time runs as fast as the actions allow.
+const Max = 0
+
+// ParseSpeed reads a --speed value: "max", "1" (real time) or a factor such as "60".
+func ParseSpeed(s string) (float64, error) {
+	if strings.EqualFold(s, "max") {
+		return Max, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("speed %q: want max, 1 (real time) or a factor above 0 such as 60", s)
+	}
+	return f, nil
+}
+
+type item struct {
+	at  time.Time
+	seq uint64 // ties run in the order they were scheduled
+	fn  func()
+}
+
+type queue []item
+
+func (q queue) Len() int { return len(q) }
+func (q queue) Less(i, j int) bool {
+	if !q[i].at.Equal(q[j].at) {
+		return q[i].at.Before(q[j].at)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)   { *q = append(*q, x.(item)) }
+func (q *queue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return it
+}
+
+// Scheduler runs actions in virtual-time order. It is not safe for
+// concurrent use: actions schedule further actions from within Run.
+type Scheduler struct {
+	start time.Time
+	now   time.Time
+	speed float64
+	q     queue
+	seq   uint64
+	ran   uint64
+}
+
+// New makes a scheduler whose virtual time starts at start.
+func New(start time.Time, speed float64) *Scheduler {
+	return &Scheduler{start: start, now: start, speed: speed}
+}
+
+// Now is the current virtual time.
+func (s *Scheduler) Now() time.Time { return s.now }
+
+// Start is the virtual time the run began at.
+func (s *Scheduler) Start() time.Time { return s.start }
+
+// Elapsed is the virtual time since the start.
+func (s *Scheduler) Elapsed() time.Duration { return s.now.Sub(s.start) }
+
+// At schedules fn at t; a time in the past means now.
+func (s *Scheduler) At(t time.Time, fn func()) {
+	if t.Before(s.now) {
+		t = s.now
+	}
+	s.seq++
+	heap.Push(&s.q, item{at: t, seq: s.seq, fn: fn})
+}
+
+// After schedules fn d after now.
+func (s *Scheduler) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
+
+// Pending is the number of scheduled actions.
+func (s *Scheduler) Pending() int { return len(s.q) }
+
+// Ran is the number of actions run so far.
+func (s *Scheduler) Ran() uint64 { return s.ran }
+
+// Run runs the actions due up to end (inclusive), then sets the clock to
+// end. It stops early when ctx is done. At a finite speed it waits for
+// the wall clock to catch up with each action's virtual time.
+func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
+	wall := time.Now()
+	for len(s.q) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		next := s.q[0]
+		if next.at.After(end) {
+			break
+		}
+		if s.speed > 0 {
+			due := wall.Add(time.Duration(float64(next.at.Sub(s.start)) / s.speed))
+			if d := time.Until(due); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return ctx.Err()
+				case <-t.C:
+				}
+			}
+		}
+		heap.Pop(&s.q)
+		s.now = next.at
+		s.ran++
+		next.fn()
+	}
+	if end.After(s.now) {
+		s.now = end
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+func TestRunsInTimeOrderThenSchedulingOrder(t *testing.T) {
+	s := New(t0, Max)
+	var got []string
+	s.After(2*time.Second, func() { got = append(got, "b") })
+	s.After(time.Second, func() {
+		got = append(got, "a")
+		s.After(time.Second, func() { got = append(got, "c") }) // same time as b, scheduled later
+		s.At(t0, func() { got = append(got, "now") })           // the past means now
+	})
+	s.After(10*time.Second, func() { got = append(got, "late") })
+	if err := s.Run(context.Background(), t0.Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a", "now", "b", "c"}
+	if len(got) != len(want) {
+		t.Fatalf("ran %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("ran %v, want %v", got, want)
+		}
+	}
+	if !s.Now().Equal(t0.Add(5*time.Second)) || s.Pending() != 1 || s.Ran() != 4 {
+		t.Errorf("now %v pending %d ran %d", s.Now(), s.Pending(), s.Ran())
+	}
+}
+
+func TestClockIsVirtualAtMaxSpeed(t *testing.T) {
+	s := New(t0, Max)
+	var at time.Time
+	s.After(24*time.Hour, func() { at = s.Now() })
+	// A scheduler that waited for wall time would hit this deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Run(ctx, t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !at.Equal(t0.Add(24 * time.Hour)) {
+		t.Errorf("action saw %v", at)
+	}
+}
+
+func TestRunStopsWithContext(t *testing.T) {
+	s := New(t0, 1) // real time: the action is an hour away
+	s.After(time.Hour, func() { t.Error("ran") })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := s.Run(ctx, t0.Add(2*time.Hour)); err == nil {
+		t.Fatal("Run did not stop")
+	}
+}
+
+func TestParseSpeed(t *testing.T) {
+	for in, want := range map[string]float64{"max": Max, "MAX": Max, "1": 1, "60": 60, "0.5": 0.5} {
+		if got, err := ParseSpeed(in); err != nil || got != want {
+			t.Errorf("ParseSpeed(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "fast", ""} {
+		if _, err := ParseSpeed(bad); err == nil {
+			t.Errorf("ParseSpeed(%q) accepted", bad)
+		}
+	}
+}
