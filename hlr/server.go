@@ -23,6 +23,13 @@ type Options struct {
 	Store     *Store
 	Logger    *zap.Logger // nil: no logging
 
+	// CancelInBackground sends Cancel Location without holding up the ULA.
+	// By default the HLR waits for the old node's CLA (or the request
+	// timeout) before it answers the new node, so that the old node has
+	// dropped the subscriber before the new one serves it: a run is then
+	// reproducible, whatever the scheduling of the two connections.
+	CancelInBackground bool
+
 	// Optional; zero values take the diameter package's defaults.
 	WatchdogInterval time.Duration
 	RequestTimeout   time.Duration // also bounds each Cancel Location
@@ -45,16 +52,17 @@ type Stats struct {
 // the HLR core. Cancel Location requests go out asynchronously, so that
 // the ULA never waits for the old node.
 type Server struct {
-	core    *HLR
-	srv     *diameter.Server
-	log     *zap.Logger
-	timeout time.Duration
-	ctx     context.Context
-	cancel  context.CancelFunc
-	clrs    sync.WaitGroup
-	once    sync.Once
-	mu      sync.Mutex // orders clrs.Add before clrs.Wait
-	closed  bool
+	core       *HLR
+	srv        *diameter.Server
+	log        *zap.Logger
+	timeout    time.Duration
+	ctx        context.Context
+	cancel     context.CancelFunc
+	clrs       sync.WaitGroup
+	once       sync.Once
+	mu         sync.Mutex // orders clrs.Add before clrs.Wait
+	closed     bool
+	background bool
 
 	ulr, ulrOK, pur, malformed              atomic.Uint64
 	clrSent, clrOK, clrFailed, clrNoConnect atomic.Uint64
@@ -146,7 +154,7 @@ func (h hss) UpdateLocation(ctx context.Context, r *s6a.UpdateLocationRequest) *
 			zap.Stringer("result", ans.Result), zap.String("reason", ans.ErrorMessage), zap.Bool("cancel_old_node", clr != nil))
 	}
 	if clr != nil {
-		s.sendCLR(clr)
+		s.sendCLR(clr, !s.background)
 	}
 	return ans
 }
@@ -168,8 +176,8 @@ func (h hss) PurgeUE(ctx context.Context, r *s6a.PurgeUERequest) *s6a.PurgeUEAns
 }
 
 // sendCLR sends a Cancel Location to the old node over the connection it
-// opened, without holding up the ULA.
-func (s *Server) sendCLR(clr *s6a.CancelLocationRequest) {
+// opened; wait says whether to return only once it is answered.
+func (s *Server) sendCLR(clr *s6a.CancelLocationRequest, wait bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -177,7 +185,7 @@ func (s *Server) sendCLR(clr *s6a.CancelLocationRequest) {
 	}
 	s.clrs.Add(1)
 	s.mu.Unlock()
-	go func() {
+	send := func() {
 		defer s.clrs.Done()
 		log := s.log.With(zap.String("imsi", clr.IMSI), zap.String("node", clr.DestinationHost),
 			zap.Uint32("cancellation_type", uint32(clr.CancellationType)))
@@ -202,5 +210,10 @@ func (s *Server) sendCLR(clr *s6a.CancelLocationRequest) {
 			s.clrOK.Add(1)
 			log.Debug("CLA", zap.Stringer("result", cla.Result))
 		}
-	}()
+	}
+	if wait {
+		send()
+		return
+	}
+	go send()
 }
