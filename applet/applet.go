@@ -198,7 +198,7 @@ func (s *SIM) NextTimer() (time.Time, bool) {
 		consider(s.last)
 	}
 	fallback := c.next(int(s.active)) >= 0
-	if n := c.FallbackAfterFailures; n > 0 && s.failures >= uint32(n) && fallback {
+	if n := c.FallbackAfterFailures; n > 0 && uint64(s.failures) >= uint64(n) && fallback {
 		consider(s.last)
 	}
 	if d := c.FallbackAfterNoService; d > 0 && s.flags&flagNoService != 0 && fallback {
@@ -286,7 +286,7 @@ func (s *SIM) step(t time.Duration) Decision {
 		s.settle(t)
 	}
 
-	if n := c.FallbackAfterFailures; n > 0 && s.failures >= uint32(n) {
+	if n := c.FallbackAfterFailures; n > 0 && uint64(s.failures) >= uint64(n) {
 		if to := c.next(active); to >= 0 {
 			last := "reject"
 			if s.flags&flagTimeout != 0 {

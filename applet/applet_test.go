@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -584,5 +585,26 @@ func TestDecisionZero(t *testing.T) {
 	}
 	if d := s.Location(t0, "208"); !strings.Contains(d.Reason, "208") {
 		t.Fatalf("reason %q does not name the MCC", d.Reason)
+	}
+}
+
+// TestHugeDurations checks that timers saturate instead of wrapping into
+// the past.
+func TestHugeDurations(t *testing.T) {
+	cfg := testConfig(func(c *Config) {
+		c.FallbackAfterFailures = 1
+		c.ReturnToPreferredAfter = math.MaxInt64
+		c.MinDwell = math.MaxInt64
+	})
+	s := run(t, cfg, []call{
+		fail(time.Hour).switches("B", ReasonFallbackFailures),
+		loc(100*365*24*time.Hour, "208"), // the dwell never ends
+	})
+	at, ok := s.NextTimer()
+	if !ok || !at.After(t0.Add(200*365*24*time.Hour)) {
+		t.Fatalf("NextTimer %v %v, want far in the future", at, ok)
+	}
+	if d := s.Tick(t0.Add(250 * 365 * 24 * time.Hour)); d.Switch {
+		t.Fatalf("switched within an endless dwell: %+v", d)
 	}
 }
