@@ -23,9 +23,14 @@ type Stream struct {
 	rejects map[string]int
 	total   int
 	err     error
+	observe func(*Event)
 
 	Statuses Statuses
 }
+
+// Observe makes fn see every event after it is written, in order. Set it
+// before the first Emit; fn runs under the stream's lock and must be quick.
+func (s *Stream) Observe(fn func(*Event)) { s.observe = fn }
 
 // NewStream writes to w. If w is an io.Closer, Close closes it.
 func NewStream(w io.Writer) *Stream {
@@ -71,6 +76,9 @@ func (s *Stream) Emit(e *Event) error {
 		s.rejects[e.Reject]++
 	}
 	s.Statuses.Apply(e)
+	if s.observe != nil {
+		s.observe(e)
+	}
 	return nil
 }
 

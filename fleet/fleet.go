@@ -1,11 +1,14 @@
 // Package fleet is the devices of a scenario and what they do: power on in
 // a country, pick a network, register, open and close data sessions,
-// travel, power off. Each device runs on its own, driven by the scenario's
-// plan and a random source derived from the scenario's seed and the
-// device's index, and drives the serving nodes of package sgsn.
+// travel, power off; and the multi-IMSI SIM applet inside each of them,
+// which switches the IMSI they register with. Every action is scheduled on
+// the simulation's clock (package sim) and runs one at a time, so that the
+// same scenario and seed replay the same sequence. Each device draws its
+// random choices from a source derived from the seed and its position.
 //
 // It holds no protocol state: registrations and PDP contexts are the
-// serving node's.
+// serving nodes' (package sgsn), and the applet's decisions are package
+// applet's.
 package fleet
 
 import (
@@ -14,42 +17,47 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/core-sim/core-sim/applet"
 	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/sgsn"
+	"github.com/core-sim/core-sim/sim"
 	"github.com/core-sim/core-sim/world"
 )
+
+// FactoryAPN is what a firmware whose APN is tied to another profile
+// falls back to. The platform does not offer it.
+const FactoryAPN = "internet"
 
 // Device is one device of a fleet with its SIM.
 type Device struct {
 	Fleet *scenarios.Fleet
-	Index int // 0-based within the fleet
-	IMSI  string
+	Index int      // 0-based within the fleet
+	IMSIs []string // one per profile of the SIM, in the SIM type's order
 	IMEI  string
 }
 
-// Devices lists every device of a scenario, fleet by fleet. imeiOf gives
-// the IMEI the platform has for an IMSI, used when a fleet names none.
-func Devices(sc *scenarios.Scenario, imeiOf func(imsi string) string) []Device {
+// Devices lists every device of a scenario, fleet by fleet.
+func Devices(sc *scenarios.Scenario) []Device {
 	var out []Device
 	for fi := range sc.Fleets {
 		f := &sc.Fleets[fi]
 		for i := 0; i < f.Count; i++ {
-			d := Device{Fleet: f, Index: i, IMSI: Add(f.FirstIMSI, i)}
-			switch {
-			case f.FirstIMEI != "":
+			d := Device{Fleet: f, Index: i, IMSIs: make([]string, len(f.FirstIMSI))}
+			for k, first := range f.FirstIMSI {
+				d.IMSIs[k] = Add(first, i)
+			}
+			if f.FirstIMEI != "" {
 				d.IMEI = Add(f.FirstIMEI, i)
-			case imeiOf != nil && imeiOf(d.IMSI) != "":
-				d.IMEI = imeiOf(d.IMSI)
-			default:
-				d.IMEI = "35" + d.IMSI[len(d.IMSI)-13:]
+			} else {
+				d.IMEI = "35" + d.IMSIs[0][len(d.IMSIs[0])-13:]
 			}
 			out = append(out, d)
 		}
@@ -70,183 +78,522 @@ func Add(first string, n int) string {
 	return s
 }
 
-// Result counts what happened to the fleet.
-type Result struct {
-	Devices  int
-	Attached int // devices that registered somewhere at least once
-	Errors   []error
+// Observer is told what devices experience that events do not show.
+type Observer interface {
+	// Switched: the applet switched the device's IMSI profile.
+	Switched(d *Device, at time.Time, dec applet.Decision)
+	// Service: the device got service (true) or lost it (false).
+	Service(d *Device, at time.Time, inService bool)
 }
 
-// Run runs every device until its plan ends or ctx is done. A failure to
-// write an event stops the run; other failures are counted per device.
-func Run(ctx context.Context, sc *scenarios.Scenario, devices []Device, nw *sgsn.Network, log *zap.Logger) Result {
+// Runner runs a scenario's devices on a scheduler.
+type Runner struct {
+	sc   *scenarios.Scenario
+	s    *sim.Scheduler
+	nw   *sgsn.Network
+	log  *zap.Logger
+	obs  Observer
+	devs []*device
+	err  error // the first fatal error (the event stream failed)
+}
+
+// NewRunner prepares the devices and schedules their plans.
+func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs Observer, log *zap.Logger) (*Runner, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		res = Result{Devices: len(devices)}
-	)
-	for i := range devices {
-		wg.Add(1)
-		go func(d *Device, seq int) {
-			defer wg.Done()
-			r := &runner{d: d, nw: nw, sc: sc, log: log.With(zap.String("imsi", d.IMSI)),
-				rnd: rand.New(rand.NewPCG(uint64(sc.Seed), uint64(seq)))}
-			attached, err := r.run(ctx)
-			mu.Lock()
-			defer mu.Unlock()
-			if attached {
-				res.Attached++
+	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs}
+	configs := map[string]*applet.Config{}
+	all := Devices(sc)
+	for i := range all {
+		d := &all[i]
+		f := d.Fleet
+		cfg, ok := configs[f.Name]
+		if !ok {
+			var err error
+			if cfg, err = appletConfig(sc, f); err != nil {
+				return nil, fmt.Errorf("%s: fleet %s: %w", sc.File, f.Name, err)
 			}
-			if err != nil && !errors.Is(err, context.Canceled) {
-				res.Errors = append(res.Errors, fmt.Errorf("device %s (fleet %s): %w", d.IMSI, d.Fleet.Name, err))
-				if errors.Is(err, platform.ErrStream) {
-					cancel(err)
-				}
-			}
-		}(&devices[i], i)
+			configs[f.Name] = cfg
+		}
+		st, err := applet.New(cfg, s.Now())
+		if err != nil {
+			return nil, fmt.Errorf("%s: fleet %s: %w", sc.File, f.Name, err)
+		}
+		dev := &device{Device: d, r: r, sim: st, forbidden: map[string]bool{},
+			rnd: rand.New(rand.NewPCG(uint64(sc.Seed), uint64(i)))}
+		dev.log = log.With(zap.String("device", dev.name()))
+		r.devs = append(r.devs, dev)
+		dev.plan()
 	}
-	wg.Wait()
-	return res
+	for i := range sc.Outages {
+		o := &sc.Outages[i]
+		s.At(s.Start().Add(o.From), func() { r.outage(o) })
+	}
+	return r, nil
 }
 
-type runner struct {
-	d   *Device
-	nw  *sgsn.Network
-	sc  *scenarios.Scenario
+// outage takes an operator down: the devices it serves lose service and
+// their sessions end, and they look for another network.
+func (r *Runner) outage(o *scenarios.Outage) {
+	r.log.Info("operator outage starts", zap.String("plmn", o.PLMN), zap.Duration("for", o.To-o.From),
+		zap.Time("virtual_time", r.s.Now()))
+	for _, d := range r.devs {
+		if d.node == nil || d.node.Operator.PLMN() != o.PLMN || r.err != nil {
+			continue
+		}
+		d.closeSession()
+		d.node = nil // the network is gone: nothing reaches the HLR
+		d.sim.ServiceLost(d.now())
+		d.setService(false)
+		d.attach()
+	}
+}
+
+// appletConfig builds the applet's programming for a fleet. The profiles'
+// IMSIs are the fleet's first ones: a device registers with its own.
+func appletConfig(sc *scenarios.Scenario, f *scenarios.Fleet) (*applet.Config, error) {
+	t := f.SIM
+	cfg := &applet.Config{Preferred: t.Preferred, Default: t.Default,
+		FallbackAfterFailures: t.FallbackAfterFailures, FallbackAfterNoService: t.FallbackAfterNoService,
+		ReturnToPreferredAfter: t.ReturnToPreferredAfter, MinDwell: t.MinDwell, RefreshDelay: t.RefreshDelay,
+		PersistTimers: t.PersistTimers}
+	for k, name := range t.Profiles {
+		plmn := ""
+		if h, ok := sc.Home(name); ok {
+			plmn = h.PLMN
+		}
+		if !strings.HasPrefix(f.FirstIMSI[k], plmn) {
+			plmn = ""
+		}
+		cfg.Profiles = append(cfg.Profiles, applet.Profile{Name: name, IMSI: f.FirstIMSI[k], HomePLMN: plmn})
+	}
+	return cfg, cfg.Validate()
+}
+
+// Run runs the scenario to its end. It stops at the first failure to
+// write an event, or when ctx is done.
+func (r *Runner) Run(ctx context.Context) error {
+	end := r.s.Start().Add(r.sc.Duration)
+	if err := r.s.Run(ctx, end); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// fatal records a failure that ends the run: an event could not be written.
+func (r *Runner) fatal(err error) bool {
+	if err != nil && errors.Is(err, platform.ErrStream) {
+		if r.err == nil {
+			r.err = err
+		}
+		return true
+	}
+	return r.err != nil
+}
+
+// State is a device's state at the end of a run.
+type State struct {
+	Device   *Device
+	Profile  string // the active profile
+	On       bool
+	Service  bool
+	Switches int
+}
+
+// States reports every device's state.
+func (r *Runner) States() []State {
+	out := make([]State, len(r.devs))
+	for i, d := range r.devs {
+		out[i] = State{Device: d.Device, Profile: d.sim.Active().Name, On: d.on, Service: d.node != nil, Switches: d.sim.Switches()}
+	}
+	return out
+}
+
+// device is a Device while it runs.
+type device struct {
+	*Device
+	r   *Runner
 	log *zap.Logger
 	rnd *rand.Rand
+	sim applet.SIM
+
+	on        bool
+	country   world.Country
+	node      *sgsn.Node // where it is registered; nil without service
+	ue        sgsn.UE
+	session   *sgsn.Session
+	bootIMSI  string // what the firmware read at the last boot or modem reset
+	forbidden map[string]bool
+
+	refreshUntil time.Time // a switch's re-attach is pending until then
+	timerAt      time.Time // the applet timer scheduled
+	retryAt      time.Time // the registration retry scheduled
+	resetAt      time.Time // the modem reset scheduled
+	lastService  bool
 }
 
-func (r *runner) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+func (d *device) name() string {
+	return fmt.Sprintf("%s#%d", d.Fleet.Name, d.Index+1)
 }
 
-func (r *runner) between(lo, hi time.Duration) time.Duration {
+func (d *device) now() time.Time { return d.r.s.Now() }
+
+func (d *device) between(lo, hi time.Duration) time.Duration {
 	if hi <= lo {
 		return lo
 	}
-	return lo + time.Duration(r.rnd.Int64N(int64(hi-lo)+1))
+	return lo + time.Duration(d.rnd.Int64N(int64(hi-lo)+1))
 }
 
-func (r *runner) run(ctx context.Context) (attached bool, err error) {
-	f := r.d.Fleet
-	if err := r.sleep(ctx, r.between(0, f.StartWithin)); err != nil {
-		return false, err
+// plan schedules the device's life: power on, itinerary, power off.
+func (d *device) plan() {
+	f := d.Fleet
+	s := d.r.s
+	start := s.Start()
+	s.At(start.Add(d.between(f.PowerOn[0], f.PowerOn[1])), d.powerOn)
+	for i := 1; i < len(f.Itinerary); i++ {
+		stop := f.Itinerary[i]
+		s.At(start.Add(stop.At), func() { d.move(stop.Country) })
 	}
-	countries := append([]string{f.Country}, f.Travel...)
-	var node *sgsn.Node
-	var ue sgsn.UE
-	for ci, iso := range countries {
-		c, _ := r.sc.World.Country(iso)
-		ue = sgsn.UE{IMSI: r.d.IMSI, IMEI: r.d.IMEI, IMEISV: r.d.IMEI[:14] + "01", RAT: f.RAT,
-			LAC: uint16(1000 + r.rnd.IntN(9000)), CI: uint16(1 + r.rnd.IntN(65000))}
-		var err error
-		node, err = r.attach(ctx, c, ue, ci == 0)
-		if err != nil {
-			if errors.Is(err, errStop) {
-				return attached, nil
-			}
-			return attached, err
-		}
-		if node == nil {
-			continue // no network would have it in this country
-		}
-		attached = true
-		last := ci == len(countries)-1
-		for s := 0; s < f.Sessions; s++ {
-			sess, err := node.CreatePDPContext(ctx, ue, f.APN)
-			if err != nil {
-				var rej *sgsn.Rejected
-				if !errors.As(err, &rej) {
-					return attached, err
-				}
-			} else {
-				if last && s == f.Sessions-1 && f.LeaveOnline {
-					break // left open on purpose: the endpoint ends ONLINE
-				}
-				if err := r.sleep(ctx, r.between(f.SessionLength[0], f.SessionLength[1])); err != nil {
-					return attached, err
-				}
-				total := int64(f.VolumeKB[0]) + r.rnd.Int64N(int64(f.VolumeKB[1]-f.VolumeKB[0])+1)
-				total *= 1000
-				rx := total * int64(20+r.rnd.IntN(60)) / 100
-				if err := node.DeletePDPContext(ctx, sess, events.Bytes(rx), events.Bytes(total-rx)); err != nil {
-					return attached, err
-				}
-			}
-			if err := r.sleep(ctx, f.Pause); err != nil {
-				return attached, err
-			}
-		}
+	if f.PowerOff > 0 {
+		s.At(start.Add(f.PowerOff), d.powerOff)
 	}
-	if f.PowerOff && node != nil {
-		if err := node.Detach(ctx, ue); err != nil {
-			return attached, err
-		}
-	}
-	return attached, nil
 }
 
-var errStop = errors.New("device gives up")
+// countryAt is where the itinerary puts the device at elapsed time t.
+func (d *device) countryAt(t time.Duration) world.Country {
+	iso := d.Fleet.Itinerary[0].Country
+	for _, st := range d.Fleet.Itinerary {
+		if st.At <= t {
+			iso = st.Country
+		}
+	}
+	c, _ := d.r.sc.World.Country(iso)
+	return c
+}
 
-// attach picks a network in country c the way a device does: the fleet's
-// preferred operators first, then the others that offer the device's RAT,
-// skipping those that rejected it. It registers for CS (Update Location)
-// then PS (Update GPRS Location). It returns nil if no network took it.
-func (r *runner) attach(ctx context.Context, c world.Country, ue sgsn.UE, first bool) (*sgsn.Node, error) {
+func (d *device) profileIndex() int {
+	name := d.sim.Active().Name
+	for k, p := range d.Fleet.SIM.Profiles {
+		if p == name {
+			return k
+		}
+	}
+	return 0
+}
+
+// imsi is the IMSI the device registers with.
+func (d *device) imsi() string {
+	if d.Fleet.Firmware.CachedIMSI && d.bootIMSI != "" {
+		return d.bootIMSI
+	}
+	return d.IMSIs[d.profileIndex()]
+}
+
+func (d *device) apn() string {
+	if t := d.Fleet.Firmware.APNTiedToProfile; t != "" && d.sim.Active().Name != t {
+		return FactoryAPN
+	}
+	return d.Fleet.APN
+}
+
+func (d *device) powerOn() {
+	if d.r.err != nil {
+		return
+	}
+	d.on = true
+	d.country = d.countryAt(d.r.s.Elapsed())
+	dec := d.sim.Boot(d.now(), d.country.MCC)
+	if dec.Switch {
+		d.r.obs.Switched(d.Device, d.now(), dec)
+		d.log.Debug("IMSI profile selected at boot", zap.String("profile", dec.To.Name), zap.String("reason", dec.Reason))
+	}
+	d.bootIMSI = d.IMSIs[d.profileIndex()]
+	d.attach()
+}
+
+func (d *device) powerOff() {
+	if !d.on || d.r.err != nil {
+		return
+	}
+	d.detach()
+	d.on = false
+	d.setService(false)
+}
+
+// setService reports a change of service to the observer and the applet.
+func (d *device) setService(in bool) {
+	if in == d.lastService {
+		return
+	}
+	d.lastService = in
+	d.r.obs.Service(d.Device, d.now(), in)
+}
+
+// detach closes the session and purges the registration at its node.
+func (d *device) detach() {
+	d.closeSession()
+	if d.node == nil {
+		return
+	}
+	node := d.node
+	d.node = nil
+	d.r.fatal(node.Detach(context.Background(), d.ue))
+}
+
+// attach looks for a network in the current country the way a device
+// does: the fleet's preferred operators first, then the others that offer
+// its RAT, skipping forbidden ones. It registers for CS (Update Location)
+// then PS (Update GPRS Location).
+func (d *device) attach() {
+	if !d.on || d.node != nil || d.r.err != nil || d.now().Before(d.refreshUntil) {
+		return
+	}
+	w := d.r.sc.World
 	var order []world.Operator
 	seen := map[string]bool{}
-	for _, p := range r.d.Fleet.Operators {
-		if op, ok := r.sc.World.Operator(p); ok && op.MCC == c.MCC {
+	for _, p := range d.Fleet.Operators {
+		if op, ok := w.Operator(p); ok && op.MCC == d.country.MCC {
 			order = append(order, op)
 			seen[p] = true
 		}
 	}
-	for _, op := range r.sc.World.OperatorsIn(c.MCC) {
-		if !seen[op.PLMN()] && op.Supports(ue.RAT) {
+	for _, op := range w.OperatorsIn(d.country.MCC) {
+		if !seen[op.PLMN()] && op.Supports(d.Fleet.RAT) {
 			order = append(order, op)
 		}
 	}
+	imsi := d.imsi()
 	for _, op := range order {
-		node, err := r.nw.Node(ctx, op.PLMN())
-		if err != nil {
-			return nil, err
-		}
-		err = node.UpdateLocation(ctx, ue)
-		if err == nil {
-			err = node.UpdateGPRSLocation(ctx, ue)
-		}
-		if err == nil {
-			return node, nil
-		}
-		var rej *sgsn.Rejected
-		if !errors.As(err, &rej) {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			r.log.Warn("registration failed, trying the next network", zap.String("plmn", op.PLMN()), zap.Error(err))
+		if d.forbidden[op.PLMN()] {
 			continue
 		}
-		// IMSI unknown in HLR (GMM cause #2): the SIM is invalid until power-off.
-		if rej.Result == s6a.ErrorUserUnknown {
-			return nil, errStop
+		ok, stop := d.register(op, imsi)
+		if ok {
+			d.sim.Registered(d.now())
+			d.setService(true)
+			d.scheduleSession(true)
+			d.scheduleTimer()
+			return
+		}
+		if stop || d.r.err != nil || d.now().Before(d.refreshUntil) {
+			break // the SIM switched (or is invalid): the search starts again with the new IMSI
 		}
 	}
-	r.log.Debug("no network accepted the device", zap.String("country", c.ISO))
-	return nil, nil
+	d.setService(false)
+	d.scheduleRetry()
+	d.scheduleReset()
+	d.scheduleTimer()
+}
+
+// register tries one operator. ok: registered; stop: the device must not
+// try further networks now.
+func (d *device) register(op world.Operator, imsi string) (ok, stop bool) {
+	elapsed := d.r.s.Elapsed()
+	for i := range d.r.sc.Outages {
+		if o := &d.r.sc.Outages[i]; o.PLMN == op.PLMN() && o.Active(elapsed) {
+			d.log.Debug("network down", zap.String("plmn", op.PLMN()), zap.Bool("reject", o.Reject))
+			return false, d.failed(!o.Reject)
+		}
+	}
+	node, err := d.r.nw.Node(context.Background(), op.PLMN())
+	if err != nil {
+		d.log.Warn("no serving node", zap.String("plmn", op.PLMN()), zap.Error(err))
+		return false, d.failed(true)
+	}
+	d.ue = sgsn.UE{IMSI: imsi, IMEI: d.IMEI, IMEISV: d.IMEI[:14] + "01", RAT: d.Fleet.RAT,
+		LAC: uint16(1000 + d.rnd.IntN(9000)), CI: uint16(1 + d.rnd.IntN(65000))}
+	ctx := context.Background()
+	err = node.UpdateLocation(ctx, d.ue)
+	if err == nil {
+		err = node.UpdateGPRSLocation(ctx, d.ue)
+	}
+	if err == nil {
+		d.node = node
+		return true, false
+	}
+	if d.r.fatal(err) {
+		return false, true
+	}
+	var rej *sgsn.Rejected
+	if !errors.As(err, &rej) {
+		d.log.Warn("registration failed", zap.String("plmn", op.PLMN()), zap.Error(err))
+		return false, d.failed(true)
+	}
+	// A rejected network is not tried again with this IMSI (the forbidden list).
+	d.forbidden[op.PLMN()] = true
+	if rej.Result == s6a.ErrorUserUnknown {
+		// IMSI unknown in HLR (GMM cause #2): this IMSI is invalid until power-off.
+		d.failed(false)
+		return false, true
+	}
+	return false, d.failed(false)
+}
+
+// failed tells the applet of a failed registration; it reports whether
+// the applet switched.
+func (d *device) failed(timeout bool) bool {
+	dec := d.sim.RegistrationFailed(d.now(), timeout)
+	if dec.Switch {
+		d.switched(dec)
+		return true
+	}
+	return false
+}
+
+// switched acts on an IMSI switch like a SIM REFRESH: the device detaches
+// and re-attaches with the new IMSI at dec.RefreshAt.
+func (d *device) switched(dec applet.Decision) {
+	d.r.obs.Switched(d.Device, d.now(), dec)
+	d.log.Info("IMSI switch", zap.String("from", dec.From.Name), zap.String("to", dec.To.Name),
+		zap.String("reason", dec.Reason), zap.Time("virtual_time", d.now()))
+	d.detach()
+	d.setService(false)
+	if !d.Fleet.Firmware.KeepForbiddenNetworks {
+		clear(d.forbidden)
+	}
+	d.refreshUntil = dec.RefreshAt
+	d.r.s.At(dec.RefreshAt, func() {
+		if d.refreshUntil.Equal(dec.RefreshAt) {
+			d.refreshUntil = time.Time{}
+			d.attach()
+		}
+	})
+}
+
+func (d *device) scheduleRetry() {
+	at := d.now().Add(d.Fleet.RetryAfter)
+	if d.retryAt.After(d.now()) && !d.retryAt.After(at) {
+		return
+	}
+	d.retryAt = at
+	d.r.s.At(at, func() {
+		if d.retryAt.Equal(at) {
+			d.attach()
+		}
+	})
+}
+
+// scheduleReset arms the firmware's modem reset after a time without service.
+func (d *device) scheduleReset() {
+	after := d.Fleet.Firmware.ModemResetAfterNoService
+	if after == 0 || d.resetAt.After(d.now()) {
+		return
+	}
+	at := d.now().Add(after)
+	d.resetAt = at
+	d.r.s.At(at, func() {
+		if !d.resetAt.Equal(at) || !d.on || d.node != nil {
+			return
+		}
+		d.log.Debug("modem reset after no service", zap.Duration("after", after))
+		d.sim.ModemReset(d.now())
+		d.bootIMSI = d.IMSIs[d.profileIndex()]
+		d.refreshUntil = time.Time{}
+		d.attach()
+	})
+}
+
+// scheduleTimer makes sure the applet's next timer is scheduled.
+func (d *device) scheduleTimer() {
+	at, ok := d.sim.NextTimer()
+	if !ok || !d.on {
+		return
+	}
+	if at.Before(d.now()) {
+		at = d.now()
+	}
+	if d.timerAt.Equal(at) {
+		return
+	}
+	d.timerAt = at
+	d.r.s.At(at, func() {
+		if !d.timerAt.Equal(at) || !d.on || d.r.err != nil {
+			return
+		}
+		d.timerAt = time.Time{}
+		if dec := d.sim.Tick(d.now()); dec.Switch {
+			d.switched(dec)
+		}
+		d.scheduleTimer()
+	})
+}
+
+// move is the itinerary's next stop: a new location status for the
+// applet, and a new network in the new country.
+func (d *device) move(iso string) {
+	c, _ := d.r.sc.World.Country(iso)
+	if !d.on || d.r.err != nil {
+		return
+	}
+	d.closeSession()
+	d.country = c
+	dec := d.sim.Location(d.now(), c.MCC)
+	if dec.Switch {
+		d.switched(dec)
+		d.scheduleTimer()
+		return
+	}
+	// Same IMSI, new country: register there; the HLR cancels the old node.
+	d.node = nil
+	d.attach()
+	d.scheduleTimer()
+}
+
+// scheduleSession schedules the next data session.
+func (d *device) scheduleSession(first bool) {
+	every := d.Fleet.SessionEvery
+	if every <= 0 {
+		return
+	}
+	wait := every
+	if first {
+		wait = d.between(0, every)
+	}
+	node := d.node
+	d.r.s.After(wait, func() {
+		if d.node != node || node == nil || d.r.err != nil {
+			return // the device left that network: the next registration plans anew
+		}
+		d.openSession()
+		d.scheduleSession(false)
+	})
+}
+
+func (d *device) openSession() {
+	if d.session != nil {
+		return
+	}
+	sess, err := d.node.CreatePDPContext(context.Background(), d.ue, d.apn())
+	if err != nil {
+		if !d.r.fatal(err) {
+			d.log.Debug("no data session", zap.Error(err))
+		}
+		return
+	}
+	d.session = sess
+	end := d.r.s.Now().Add(d.between(d.Fleet.SessionLength[0], d.Fleet.SessionLength[1]))
+	d.r.s.At(end, func() { // a session still open when the run ends stays open: the endpoint ends ONLINE
+		if d.session == sess {
+			d.closeSession()
+		}
+	})
+}
+
+func (d *device) closeSession() {
+	sess := d.session
+	if sess == nil || d.node == nil {
+		d.session = nil
+		return
+	}
+	d.session = nil
+	f := d.Fleet
+	total := int64(f.VolumeKB[0]) + d.rnd.Int64N(int64(f.VolumeKB[1]-f.VolumeKB[0])+1)
+	total *= 1000
+	rx := total * int64(20+d.rnd.IntN(60)) / 100
+	err := d.node.DeletePDPContext(context.Background(), sess, events.Bytes(rx), events.Bytes(total-rx))
+	if err != nil && !d.r.fatal(err) {
+		d.log.Warn("Delete PDP Context", zap.Error(err))
+	}
 }

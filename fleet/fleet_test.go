@@ -27,26 +27,27 @@ func TestDevicesFollowTheRanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imeis := map[string]string{"295050900000001": "356938035640001"}
-	devs := Devices(sc, func(imsi string) string { return imeis[imsi] })
+	devs := Devices(sc)
 	if len(devs) != 100 {
 		t.Fatalf("%d devices, want 100", len(devs))
 	}
 	seen := map[string]bool{}
 	for _, d := range devs {
-		if seen[d.IMSI] {
-			t.Fatalf("IMSI %s twice", d.IMSI)
+		for _, imsi := range d.IMSIs {
+			if seen[imsi] {
+				t.Fatalf("IMSI %s twice", imsi)
+			}
+			seen[imsi] = true
 		}
-		seen[d.IMSI] = true
 		if len(d.IMEI) != 15 {
-			t.Errorf("device %s has IMEI %q", d.IMSI, d.IMEI)
+			t.Errorf("device %v has IMEI %q", d.IMSIs, d.IMEI)
 		}
 	}
-	if devs[0].IMEI != "356938035640001" {
-		t.Errorf("the platform's IMEI was not used: %s", devs[0].IMEI)
+	if devs[1].IMEI != "356938035640002" || devs[1].IMSIs[1] != "204089900000002" {
+		t.Errorf("second tracker: %+v", devs[1])
 	}
 	last := devs[len(devs)-1]
-	if last.Fleet.Name != "unknown-sims" || last.IMSI != "295050900009002" {
-		t.Errorf("last device %s of %s", last.IMSI, last.Fleet.Name)
+	if last.Fleet.Name != "unknown-sims" || last.IMSIs[0] != "295060900009002" {
+		t.Errorf("last device %v of %s", last.IMSIs, last.Fleet.Name)
 	}
 }

@@ -15,10 +15,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/expect"
 	"github.com/core-sim/core-sim/fleet"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/sgsn"
+	"github.com/core-sim/core-sim/sim"
 )
 
 func signalContext() (context.Context, context.CancelFunc) {
@@ -66,6 +68,8 @@ embedded default runs.`, `
 	c.register(fs, false)
 	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
 	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto (SCTP where the kernel has it)")
+	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
+	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
 	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
@@ -90,7 +94,7 @@ embedded default runs.`, `
 	defer ggsnSrv.Close()
 	return runFleet(ctx, sc, store, fleetOptions{
 		hlr: hlrSrv.Addr().String(), transport: *transport, ggsn: ggsnSrv.Addr(), gtp: "127.0.0.1:0",
-		events: *eventsPath,
+		events: *eventsPath, speed: *speed, check: *check,
 	}, log, stdout, stderr)
 }
 
@@ -183,6 +187,8 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	gtp := fs.String("gtp", "127.0.0.1:2123", "the SGSN's own GTP-C address (put in the GSN Address IEs)")
 	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto")
 	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
+	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
+	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
 	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
@@ -198,7 +204,8 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	return runFleet(ctx, sc, store, fleetOptions{hlr: *hlrAddr, transport: *transport, ggsn: ggsn, gtp: *gtp, events: *eventsPath},
+	return runFleet(ctx, sc, store, fleetOptions{hlr: *hlrAddr, transport: *transport, ggsn: ggsn, gtp: *gtp, events: *eventsPath,
+		speed: *speed, check: *check},
 		log, stdout, stderr)
 }
 
@@ -228,7 +235,8 @@ line and the field.`, `
 		for _, f := range sc.Fleets {
 			devices += f.Count
 		}
-		fmt.Fprintf(stdout, "%s: ok: %q, %d subscriber ranges, %d fleets, %d devices\n", p, sc.Name, len(sc.Subscribers), len(sc.Fleets), devices)
+		fmt.Fprintf(stdout, "%s: ok: %q, %d fleets, %d devices, %d subscriber ranges, %v from %s, %d expectations\n",
+			p, sc.Name, len(sc.Fleets), devices, len(sc.Subscribers()), sc.Duration, sc.Start.Format(time.RFC3339), len(sc.Expect))
 	}
 	return errors.Join(errs...)
 }
@@ -243,8 +251,8 @@ func connectNodes(ctx context.Context, sc *scenarios.Scenario, nw *sgsn.Network,
 	}
 	seen := map[string]bool{}
 	for _, f := range sc.Fleets {
-		for _, iso := range append([]string{f.Country}, f.Travel...) {
-			c, _ := sc.World.Country(iso)
+		for _, stop := range f.Itinerary {
+			c, _ := sc.World.Country(stop.Country)
 			for _, op := range sc.World.OperatorsIn(c.MCC) {
 				if seen[op.PLMN()] {
 					continue
@@ -274,21 +282,28 @@ type fleetOptions struct {
 	ggsn      netip.AddrPort
 	gtp       string
 	events    string
+	speed     string
+	check     bool
 }
 
-// runFleet runs the SGSN side: the serving nodes, the fleet, the events and
-// the summary.
+// runFleet runs the SGSN side: the serving nodes, the fleet on the
+// simulation's clock, the events, the summary and the expectations.
 func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fleetOptions, log *zap.Logger, stdout, stderr io.Writer) error {
+	speed, err := sim.ParseSpeed(o.speed)
+	if err != nil {
+		return fmt.Errorf("--speed: %w", err)
+	}
 	stream, err := openEvents(o.events, stdout)
 	if err != nil {
 		return err
 	}
+	sched := sim.New(sc.Start, speed)
 	plat := &platform.Platform{
 		Org:       events.Organisation{ID: sc.Organisation.ID, Name: sc.Organisation.Name},
 		Values:    sc.Platform,
 		World:     sc.World,
 		Inventory: store,
-		Clock:     platform.WallClock{},
+		Clock:     sched,
 		Stream:    stream,
 	}
 	nw, closeNet, err := startSGSN(ctx, sc, plat, o, log)
@@ -301,31 +316,46 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		stream.Close()
 		return err
 	}
-	devices := fleet.Devices(sc, store.imei)
-	start := time.Now()
-	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(devices)))
-	res := fleet.Run(ctx, sc, devices, nw, log)
+	checker := expect.New(sc)
+	stream.Observe(checker.Event)
+	runner, err := fleet.NewRunner(sc, sched, nw, checker, log.Named("fleet"))
+	if err != nil {
+		closeNet()
+		stream.Close()
+		return err
+	}
+	states := runner.States()
+	checker.Devices(states)
+	wall := time.Now()
+	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(states)),
+		zap.Duration("virtual_duration", sc.Duration), zap.String("speed", o.speed))
+	runErr := runner.Run(ctx)
 	closeErr := closeNet()
 	streamErr := stream.Close()
-	sum := stream.Summary(len(devices))
-	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %s\n%s", sc.Name, len(devices), time.Since(start).Round(time.Millisecond), sum)
-	for i, e := range res.Errors {
-		if i == 10 {
-			fmt.Fprintf(stderr, "... and %d more device errors\n", len(res.Errors)-10)
-			break
-		}
-		fmt.Fprintf(stderr, "device error: %v\n", e)
+	sum := stream.Summary(len(states))
+	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %v of virtual time in %s\n%s",
+		sc.Name, len(states), sched.Elapsed(), time.Since(wall).Round(time.Millisecond), sum)
+	if closeErr != nil {
+		log.Warn("closing the serving nodes", zap.Error(closeErr))
 	}
 	switch {
 	case streamErr != nil:
 		return streamErr
-	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted: %d events written", sum.Total)
-	case len(res.Errors) > 0:
-		return fmt.Errorf("%d devices failed (see above)", len(res.Errors))
+	case runErr != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted at %s (virtual): %d events written", sched.Now().UTC().Format(time.RFC3339), sum.Total)
+	case runErr != nil:
+		return runErr
 	}
-	if closeErr != nil {
-		log.Warn("closing the serving nodes", zap.Error(closeErr))
+	if !o.check {
+		return nil
+	}
+	failures := checker.Check(runner.States(), &stream.Statuses, sched.Now())
+	fmt.Fprintf(stderr, "expectations: %d, failed: %d\n", len(sc.Expect), len(failures))
+	for _, f := range failures {
+		fmt.Fprintf(stderr, "FAIL %s\n", f)
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("%d of %d expectations failed", len(failures), len(sc.Expect))
 	}
 	return nil
 }

@@ -27,8 +27,9 @@ import (
 type hlrStore struct{ *hlr.Store }
 
 func newStore(sc *scenarios.Scenario) (*hlrStore, error) {
-	ranges := make([]hlr.Range, len(sc.Subscribers))
-	for i, s := range sc.Subscribers {
+	subs := sc.Subscribers()
+	ranges := make([]hlr.Range, len(subs))
+	for i, s := range subs {
 		r := hlr.Range{FirstIMSI: s.FirstIMSI, Count: s.Count, FirstMSISDN: s.FirstMSISDN, FirstICCID: s.FirstICCID,
 			FirstIMEI: s.FirstIMEI, FirstEndpointID: s.FirstEndpointID, EndpointName: s.EndpointName, Enabled: s.Enabled,
 			AllowedPLMNs: s.AllowedPLMNs, BlockedPLMNs: s.BlockedPLMNs, APNs: s.APNs}
@@ -48,19 +49,16 @@ func newStore(sc *scenarios.Scenario) (*hlrStore, error) {
 	return &hlrStore{st}, nil
 }
 
-// Lookup is the platform's view of a subscriber.
+// Lookup is the platform's view of a subscriber: the profiles of one SIM
+// share its endpoint, SIM and MSISDN; each IMSI has its own id.
 func (s *hlrStore) Lookup(imsi string) (platform.Subscription, bool) {
 	sub, ok := s.Store.Lookup(imsi)
 	if !ok {
 		return platform.Subscription{}, false
 	}
 	return platform.Subscription{EndpointID: sub.EndpointID, EndpointName: sub.EndpointName, IMEI: sub.IMEI,
-		ICCID: sub.ICCID, MSISDN: sub.MSISDN, SIMID: sub.EndpointID, IMSIID: sub.EndpointID}, true
-}
-
-func (s *hlrStore) imei(imsi string) string {
-	sub, _ := s.Store.Lookup(imsi)
-	return sub.IMEI
+		ICCID: sub.ICCID, MSISDN: sub.MSISDN, SIMID: sub.EndpointID,
+		IMSIID: int64(sub.Range)*1_000_000 + int64(sub.Index) + 1}, true
 }
 
 func startHLR(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, listen, transport string, log *zap.Logger) (*hlr.Server, error) {

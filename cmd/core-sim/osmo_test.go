@@ -17,11 +17,11 @@ import (
 // osmoScenario is a small fleet whose sessions go to a real GGSN.
 const osmoScenario = `name: osmo-interop
 seed: 7
-subscribers:
-  - {imsi: "262019900000001", count: 20, msisdn: "4915199000001", iccid: "8949019900000000019", endpoint_id: 1}
+duration: 3h
 fleets:
-  - {name: interop, imsi: "262019900000001", count: 20, country: DE, apn: em, sessions: 2, pause: 5ms,
-     session_length: [5ms, 20ms], power_off: true}
+  - {name: interop, imsi: "262019900000001", count: 20, country: DE, apn: em, msisdn: "4915199000001",
+     iccid: "8949019900000000019", endpoint_id: 1, power_off: 2h,
+     sessions: {every: 50m, length: [5m, 20m]}}
 `
 
 // TestSessionsThroughOsmoGGSN runs core-sim's HLR and SGSN against
@@ -70,8 +70,8 @@ func TestSessionsThroughOsmoGGSN(t *testing.T) {
 			deleted++
 		}
 	}
-	if created != 40 || deleted != 40 {
-		t.Errorf("%d sessions created and %d deleted through osmo-ggsn, want 40 and 40\nosmo-ggsn: %s",
+	if created < 20 || deleted != created {
+		t.Errorf("%d sessions created and %d deleted through osmo-ggsn, want at least 20, all deleted\nosmo-ggsn: %s",
 			created, deleted, strings.TrimSpace(ggsnOut.String()))
 	}
 }

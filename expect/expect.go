@@ -1,0 +1,324 @@
+// Package expect checks a run against its scenario's expectations: it
+// watches the events and what the devices experience (IMSI switches,
+// service, power), and at the end says which expectation failed, for which
+// device, at what virtual time, and what was seen instead.
+//
+// It only observes: it never changes the run.
+package expect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/core-sim/core-sim/applet"
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/fleet"
+	"github.com/core-sim/core-sim/scenarios"
+)
+
+type switchRec struct {
+	at   time.Time
+	from string
+	to   string
+}
+
+type serviceRec struct {
+	at time.Time
+	in bool
+}
+
+type deviceLog struct {
+	d        *fleet.Device
+	switches []switchRec
+	service  []serviceRec
+}
+
+// Checker collects observations. It is safe for concurrent use.
+type Checker struct {
+	sc *scenarios.Scenario
+
+	mu      sync.Mutex
+	byIMSI  map[string]*deviceLog
+	logs    map[*fleet.Device]*deviceLog
+	order   []*deviceLog
+	matches []int // per expectation of kind event: matching events so far
+	firstAt []time.Time
+}
+
+// New makes a checker for a scenario's expectations.
+func New(sc *scenarios.Scenario) *Checker {
+	return &Checker{sc: sc, byIMSI: map[string]*deviceLog{}, logs: map[*fleet.Device]*deviceLog{},
+		matches: make([]int, len(sc.Expect)), firstAt: make([]time.Time, len(sc.Expect))}
+}
+
+func (c *Checker) log(d *fleet.Device) *deviceLog {
+	l, ok := c.logs[d]
+	if !ok {
+		l = &deviceLog{d: d}
+		c.logs[d] = l
+		c.order = append(c.order, l)
+		for _, imsi := range d.IMSIs {
+			c.byIMSI[imsi] = l
+		}
+	}
+	return l
+}
+
+// Devices registers the devices up front so that events find them.
+func (c *Checker) Devices(ds []fleet.State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range ds {
+		c.log(s.Device)
+	}
+}
+
+// Switched implements fleet.Observer.
+func (c *Checker) Switched(d *fleet.Device, at time.Time, dec applet.Decision) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.log(d)
+	l.switches = append(l.switches, switchRec{at: at, from: dec.From.Name, to: dec.To.Name})
+}
+
+// Service implements fleet.Observer.
+func (c *Checker) Service(d *fleet.Device, at time.Time, in bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.log(d)
+	l.service = append(l.service, serviceRec{at: at, in: in})
+}
+
+// Event is given every event the run emits.
+func (c *Checker) Event(e *events.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.sc.Expect {
+		if x.Kind != scenarios.ExpectEvent || int(e.Type) != x.Type || !strings.Contains(e.Description, x.Cause) {
+			continue
+		}
+		if x.Fleet != "" {
+			if e.IMSI == nil {
+				continue
+			}
+			l, ok := c.byIMSI[e.IMSI.IMSI]
+			if !ok || l.d.Fleet.Name != x.Fleet {
+				continue
+			}
+		}
+		if c.matches[i] == 0 {
+			c.firstAt[i], _ = time.Parse(events.TimestampLayout, e.Timestamp)
+		}
+		c.matches[i]++
+	}
+}
+
+// Failure is one expectation that did not hold.
+type Failure struct {
+	Expectation scenarios.Expectation
+	Device      string    // e.g. "trackers#3 (IMSI 295050900000003)"; empty if not about one device
+	At          time.Time // virtual time it is about
+	Seen        string    // what was seen instead
+}
+
+func (f Failure) String() string {
+	x := f.Expectation
+	var b strings.Builder
+	fmt.Fprintf(&b, "expect[%d] (line %d) %s", x.Index, x.Line, describe(x))
+	if f.Device != "" {
+		fmt.Fprintf(&b, ": device %s", f.Device)
+	}
+	if !f.At.IsZero() {
+		fmt.Fprintf(&b, " at %s", f.At.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	fmt.Fprintf(&b, ": %s", f.Seen)
+	return b.String()
+}
+
+func describe(x scenarios.Expectation) string {
+	who := "all devices"
+	if x.Fleet != "" {
+		who = "fleet " + x.Fleet
+	}
+	switch x.Kind {
+	case scenarios.ExpectEndsOnProfile:
+		return fmt.Sprintf("ends_on_profile %s (%s)", x.Profile, who)
+	case scenarios.ExpectSwitchesPerHour:
+		return fmt.Sprintf("switches_per_hour %s (%s)", bounds(x.Min, x.Max), who)
+	case scenarios.ExpectEvent:
+		return fmt.Sprintf("event type %d containing %q %s (%s)", x.Type, x.Cause, bounds(x.Min, x.Max), who)
+	case scenarios.ExpectOfflineAfterOutage:
+		return fmt.Sprintf("offline_after_outage within %v (%s)", x.Within, who)
+	case scenarios.ExpectStatus:
+		return fmt.Sprintf("status %s (%s)", x.Status, who)
+	}
+	return string(x.Kind)
+}
+
+func bounds(lo, hi *int) string {
+	switch {
+	case lo != nil && hi != nil:
+		return fmt.Sprintf("between %d and %d", *lo, *hi)
+	case lo != nil:
+		return fmt.Sprintf("at least %d", *lo)
+	case hi != nil:
+		return fmt.Sprintf("at most %d", *hi)
+	}
+	return ""
+}
+
+func deviceName(d *fleet.Device) string {
+	return fmt.Sprintf("%s#%d (IMSI %s)", d.Fleet.Name, d.Index+1, strings.Join(d.IMSIs, "/"))
+}
+
+// Check evaluates every expectation at the end of a run: states are the
+// devices' final states, statuses the endpoints' connectivity, end the
+// virtual time the run ended.
+func (c *Checker) Check(states []fleet.State, statuses *events.Statuses, end time.Time) []Failure {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Failure
+	for i, x := range c.sc.Expect {
+		in := func(d *fleet.Device) bool { return x.Fleet == "" || d.Fleet.Name == x.Fleet }
+		switch x.Kind {
+		case scenarios.ExpectEndsOnProfile:
+			for _, s := range states {
+				if in(s.Device) && s.Profile != x.Profile {
+					out = append(out, Failure{Expectation: x, Device: deviceName(s.Device), At: end,
+						Seen: fmt.Sprintf("ends on profile %s after %d switches", s.Profile, s.Switches)})
+					break
+				}
+			}
+		case scenarios.ExpectSwitchesPerHour:
+			out = append(out, c.switchesPerHour(x, in)...)
+		case scenarios.ExpectEvent:
+			n := c.matches[i]
+			if (x.Min != nil && n < *x.Min) || (x.Max != nil && n > *x.Max) {
+				f := Failure{Expectation: x, Seen: fmt.Sprintf("%d matching events", n)}
+				if n > 0 {
+					f.At = c.firstAt[i]
+					f.Seen += " (the first at " + c.firstAt[i].UTC().Format("15:04:05") + ")"
+				}
+				out = append(out, f)
+			}
+		case scenarios.ExpectOfflineAfterOutage:
+			out = append(out, c.offlineAfterOutage(x, in)...)
+		case scenarios.ExpectStatus:
+			for _, s := range states {
+				d := s.Device
+				if !in(d) {
+					continue
+				}
+				got := events.StatusOffline
+				if d.Fleet.Provisioned {
+					got = statuses.Of(d.Fleet.FirstEndpointID + int64(d.Index))
+				}
+				if got.String() != x.Status {
+					out = append(out, Failure{Expectation: x, Device: deviceName(d), At: end, Seen: "status " + got.String()})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (c *Checker) switchesPerHour(x scenarios.Expectation, in func(*fleet.Device) bool) []Failure {
+	best, bestAt := -1, time.Time{}
+	var bestDev *fleet.Device
+	for _, l := range c.order {
+		if !in(l.d) {
+			continue
+		}
+		n, at := maxInHour(l.switches)
+		if x.Max != nil && n > *x.Max {
+			return []Failure{{Expectation: x, Device: deviceName(l.d), At: at,
+				Seen: fmt.Sprintf("%d switches in the hour from %s: %s", n, at.UTC().Format("15:04:05"), path(l.switches, at))}}
+		}
+		if n > best {
+			best, bestAt, bestDev = n, at, l.d
+		}
+	}
+	if x.Min != nil && best < *x.Min {
+		f := Failure{Expectation: x, Seen: fmt.Sprintf("at most %d switches in any hour for any device", max(best, 0))}
+		if bestDev != nil && best > 0 {
+			f.Device, f.At = deviceName(bestDev), bestAt
+		}
+		return []Failure{f}
+	}
+	return nil
+}
+
+// maxInHour is the largest number of switches within one hour, and when
+// that hour starts.
+func maxInHour(sw []switchRec) (int, time.Time) {
+	best, at := 0, time.Time{}
+	j := 0
+	for i := range sw {
+		for sw[i].at.Sub(sw[j].at) >= time.Hour {
+			j++
+		}
+		if n := i - j + 1; n > best {
+			best, at = n, sw[j].at
+		}
+	}
+	return best, at
+}
+
+func path(sw []switchRec, from time.Time) string {
+	var parts []string
+	for _, s := range sw {
+		if !s.at.Before(from) && s.at.Sub(from) < time.Hour {
+			parts = append(parts, fmt.Sprintf("%s %s->%s", s.at.UTC().Format("15:04:05"), s.from, s.to))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Device) bool) []Failure {
+	start := c.sc.Start
+	ends := make([]time.Time, 0, len(c.sc.Outages))
+	for _, o := range c.sc.Outages {
+		ends = append(ends, start.Add(o.To))
+	}
+	sort.Slice(ends, func(i, j int) bool { return ends[i].Before(ends[j]) })
+	runEnd := start.Add(c.sc.Duration)
+	for _, e := range ends {
+		for _, l := range c.order {
+			if !in(l.d) || l.d.Fleet.PowerOff != 0 && !start.Add(l.d.Fleet.PowerOff).After(e) {
+				continue
+			}
+			// Service at the outage's end, and when it comes back.
+			has := false
+			for _, r := range l.service {
+				if r.at.After(e) {
+					break
+				}
+				has = r.in
+			}
+			if has || len(l.service) == 0 {
+				continue
+			}
+			back := time.Time{}
+			for _, r := range l.service {
+				if r.at.After(e) && r.in {
+					back = r.at
+					break
+				}
+			}
+			limit := e.Add(x.Within)
+			switch {
+			case back.IsZero() && runEnd.After(limit):
+				return []Failure{{Expectation: x, Device: deviceName(l.d), At: e,
+					Seen: "still without service when the run ended, " + runEnd.Sub(e).String() + " after the outage"}}
+			case !back.IsZero() && back.After(limit):
+				return []Failure{{Expectation: x, Device: deviceName(l.d), At: e,
+					Seen: fmt.Sprintf("without service until %s (%v after the outage ended)", back.UTC().Format("15:04:05"), back.Sub(e))}}
+			}
+		}
+	}
+	return nil
+}
