@@ -154,6 +154,15 @@ func describe(x scenarios.Expectation) string {
 		return fmt.Sprintf("offline_after_outage within %v (%s)", x.Within, who)
 	case scenarios.ExpectStatus:
 		return fmt.Sprintf("status %s (%s)", x.Status, who)
+	case scenarios.ExpectWithoutService:
+		var parts []string
+		if x.MaxGap > 0 {
+			parts = append(parts, "at most "+x.MaxGap.String())
+		}
+		if x.MinGap > 0 {
+			parts = append(parts, "some device at least "+x.MinGap.String())
+		}
+		return fmt.Sprintf("without_service %s (%s)", strings.Join(parts, ", "), who)
 	}
 	return string(x.Kind)
 }
@@ -206,6 +215,8 @@ func (c *Checker) Check(states []fleet.State, statuses *events.Statuses, end tim
 			}
 		case scenarios.ExpectOfflineAfterOutage:
 			out = append(out, c.offlineAfterOutage(x, in)...)
+		case scenarios.ExpectWithoutService:
+			out = append(out, c.withoutService(x, in, end)...)
 		case scenarios.ExpectStatus:
 			for _, s := range states {
 				d := s.Device
@@ -291,15 +302,18 @@ func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Dev
 			if !in(l.d) || l.d.Fleet.PowerOff != 0 && !start.Add(l.d.Fleet.PowerOff).After(e) {
 				continue
 			}
-			// Service at the outage's end, and when it comes back.
-			has := false
+			// Service at the outage's end, and when it comes back. A device
+			// that never had service before (disabled, no agreement) was not
+			// put offline by the outage.
+			has, had := false, false
 			for _, r := range l.service {
 				if r.at.After(e) {
 					break
 				}
 				has = r.in
+				had = had || r.in
 			}
-			if has || len(l.service) == 0 {
+			if has || !had {
 				continue
 			}
 			back := time.Time{}
@@ -319,6 +333,65 @@ func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Dev
 					Seen: fmt.Sprintf("without service until %s (%v after the outage ended)", back.UTC().Format("15:04:05"), back.Sub(e))}}
 			}
 		}
+	}
+	return nil
+}
+
+// longestGap is a device's longest time without service while powered on,
+// and when it began. Service records start at the first registration
+// attempt; a power-off ends a gap (the fleet reports it as a loss of
+// service, so gaps after the power-off time are cut there).
+func longestGap(l *deviceLog, start, end time.Time) (time.Duration, time.Time) {
+	if l.d.Fleet.PowerOff > 0 && start.Add(l.d.Fleet.PowerOff).Before(end) {
+		end = start.Add(l.d.Fleet.PowerOff)
+	}
+	var best time.Duration
+	var bestAt, since time.Time
+	out := false
+	for _, r := range l.service {
+		if r.at.After(end) {
+			break
+		}
+		switch {
+		case !r.in && !out:
+			out, since = true, r.at
+		case r.in && out:
+			out = false
+			if g := r.at.Sub(since); g > best {
+				best, bestAt = g, since
+			}
+		}
+	}
+	if out {
+		if g := end.Sub(since); g > best {
+			best, bestAt = g, since
+		}
+	}
+	return best, bestAt
+}
+
+func (c *Checker) withoutService(x scenarios.Expectation, in func(*fleet.Device) bool, end time.Time) []Failure {
+	var best time.Duration
+	var bestAt time.Time
+	var bestDev *fleet.Device
+	for _, l := range c.order {
+		if !in(l.d) {
+			continue
+		}
+		g, at := longestGap(l, c.sc.Start, end)
+		if x.MaxGap > 0 && g > x.MaxGap {
+			return []Failure{{Expectation: x, Device: deviceName(l.d), At: at, Seen: fmt.Sprintf("without service for %v", g)}}
+		}
+		if g > best || bestDev == nil {
+			best, bestAt, bestDev = g, at, l.d
+		}
+	}
+	if x.MinGap > 0 && best < x.MinGap {
+		f := Failure{Expectation: x, Seen: fmt.Sprintf("the longest time without service was %v", best)}
+		if bestDev != nil && best > 0 {
+			f.Device, f.At = deviceName(bestDev), bestAt
+		}
+		return []Failure{f}
 	}
 	return nil
 }

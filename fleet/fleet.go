@@ -303,6 +303,8 @@ func (d *device) powerOn() {
 		return
 	}
 	d.on = true
+	d.lastService = false
+	d.r.obs.Service(d.Device, d.now(), false) // a device powers on without service
 	d.country = d.countryAt(d.r.s.Elapsed())
 	dec := d.sim.Boot(d.now(), d.country.MCC)
 	if dec.Switch {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -52,16 +54,56 @@ func Default() (*Scenario, error) {
 	return Parse("embedded:"+DefaultName, b)
 }
 
-// Load reads a scenario file; an empty path means the embedded default.
+// Load reads a scenario file; an empty path means the embedded default,
+// and the name of a library scenario (e.g. "outage-fallback") that is not a
+// file here means that scenario.
 func Load(path string) (*Scenario, error) {
 	if path == "" {
 		return Default()
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsRune(path, '/') {
+			name := strings.TrimSuffix(path, ".yaml") + ".yaml"
+			if lb, lerr := library.ReadFile(name); lerr == nil {
+				return Parse("embedded:"+name, lb)
+			}
+		}
+		return nil, fmt.Errorf("scenario: %w (nor is it a library scenario: see core-sim scenarios)", err)
 	}
 	return Parse(path, b)
+}
+
+// Entry is a scenario of the library.
+type Entry struct {
+	Name        string // e.g. "outage-fallback"
+	Description string
+	Err         error // the scenario does not load (a bug in the library)
+}
+
+// Library lists the embedded scenarios by name.
+func Library() []Entry {
+	files, _ := fs.Glob(library, "*.yaml")
+	sort.Strings(files)
+	out := make([]Entry, 0, len(files))
+	for _, f := range files {
+		e := Entry{Name: strings.TrimSuffix(f, ".yaml")}
+		b, err := library.ReadFile(f)
+		if err == nil {
+			var sc *Scenario
+			if sc, err = Parse("embedded:"+f, b); err == nil {
+				e.Description = sc.Description
+			}
+		}
+		e.Err = err
+		out = append(out, e)
+	}
+	return out
+}
+
+// Source is the text of a library scenario.
+func Source(name string) ([]byte, error) {
+	return library.ReadFile(strings.TrimSuffix(name, ".yaml") + ".yaml")
 }
 
 // The file's shape. Field names are the YAML keys.
@@ -186,7 +228,7 @@ type rawFleet struct {
 	Operators    []string     `yaml:"operators"`
 	Country      string       `yaml:"country"`
 	Itinerary    []rawStop    `yaml:"itinerary"`
-	PowerOn      []string     `yaml:"power_on"`
+	PowerOn      oneOrTwo     `yaml:"power_on"`
 	PowerOff     string       `yaml:"power_off"`
 	RetryAfter   string       `yaml:"retry_after"`
 	Sessions     *rawSessions `yaml:"sessions"`
@@ -206,9 +248,10 @@ type rawExpectation struct {
 		Fleet    string
 		Min, Max *int
 	} `yaml:"switches_per_hour"`
-	Event              *rawEventExpectation            `yaml:"event"`
-	OfflineAfterOutage *struct{ Fleet, Within string } `yaml:"offline_after_outage"`
-	Status             *struct{ Fleet, Status string } `yaml:"status"`
+	Event              *rawEventExpectation              `yaml:"event"`
+	OfflineAfterOutage *struct{ Fleet, Within string }   `yaml:"offline_after_outage"`
+	Status             *struct{ Fleet, Status string }   `yaml:"status"`
+	WithoutService     *struct{ Fleet, Min, Max string } `yaml:"without_service"`
 }
 
 type rawEventExpectation struct {
@@ -970,8 +1013,18 @@ func (v *validator) expectations(s *Scenario, raw []rawExpectation) []Expectatio
 				v.fail(append(p, "status", "status"), "%q: want OFFLINE, ATTACHED, ONLINE or BLOCKED", x.Status)
 			}
 		}
+		if x := r.WithoutService; x != nil {
+			n++
+			e.Kind, e.Fleet = ExpectWithoutService, x.Fleet
+			v.fleetRef(append(p, "without_service", "fleet"), s, x.Fleet)
+			e.MinGap = v.duration(append(p, "without_service", "min"), x.Min, 0)
+			e.MaxGap = v.duration(append(p, "without_service", "max"), x.Max, 0)
+			if e.MinGap == 0 && e.MaxGap == 0 {
+				v.fail(append(p, "without_service"), "give max (no device is longer without service) or min (some device is at least that long)")
+			}
+		}
 		if n != 1 {
-			v.fail(p, "each expectation is exactly one of ends_on_profile, switches_per_hour, event, offline_after_outage, status")
+			v.fail(p, "each expectation is exactly one of ends_on_profile, switches_per_hour, event, offline_after_outage, status, without_service")
 			continue
 		}
 		out = append(out, e)

@@ -188,6 +188,7 @@ const (
 	ExpectEvent              ExpectKind = "event"
 	ExpectOfflineAfterOutage ExpectKind = "offline_after_outage"
 	ExpectStatus             ExpectKind = "status"
+	ExpectWithoutService     ExpectKind = "without_service"
 )
 
 // Expectation is one assertion about a run. Which fields count depends on Kind.
@@ -208,4 +209,8 @@ type Expectation struct {
 	Within time.Duration
 	// status: every device of the fleet ends in this status
 	Status string
+	// without_service: the longest time a powered-on device is without
+	// service is at most MaxGap (no device exceeds it) or at least MinGap
+	// (some device reaches it); 0 means not checked
+	MinGap, MaxGap time.Duration
 }

@@ -241,6 +241,28 @@ line and the field.`, `
 	return errors.Join(errs...)
 }
 
+func cmdScenarios(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("scenarios", `
+core-sim scenarios
+
+Lists the scenario library embedded in core-sim, one line each. Run one by
+its name; --check also checks its expectations.`, `
+  core-sim scenarios
+  core-sim run border-pingpong-fixed --check`, stderr)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range scenarios.Library() {
+		if e.Err != nil {
+			errs = append(errs, e.Err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%-26s %s\n", e.Name, e.Description)
+	}
+	return errors.Join(errs...)
+}
+
 // connectNodes checks the paths before any device moves: a GTP Echo to
 // the GGSN, and the Diameter connection of every serving node the fleets
 // can use. An element that is not there stops the run with one clear error

@@ -28,6 +28,7 @@ Usage:
   core-sim ggsn [flags]          run the GGSN (GTPv1-C server)
   core-sim sgsn [flags]          run the visited networks' VLR/SGSN nodes and the fleet
   core-sim validate SCENARIO     check a scenario file
+  core-sim scenarios             list the scenario library (run one by name)
   core-sim help [COMMAND]        show help
 
 With no scenario every command uses the embedded default scenario (100 devices in
@@ -35,6 +36,7 @@ Germany, France and Austria). Events go to stdout as NDJSON; logs go to stderr.
 
 Examples:
   core-sim run
+  core-sim run outage-fallback --check
   core-sim run --events events.ndjson --log-level debug
   core-sim hlr  --listen 127.0.0.1:3868 --transport tcp
   core-sim ggsn --listen 127.0.0.2:2123
@@ -56,11 +58,12 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
-		"run":      cmdRun,
-		"hlr":      cmdHLR,
-		"ggsn":     cmdGGSN,
-		"sgsn":     cmdSGSN,
-		"validate": cmdValidate,
+		"run":       cmdRun,
+		"hlr":       cmdHLR,
+		"ggsn":      cmdGGSN,
+		"sgsn":      cmdSGSN,
+		"validate":  cmdValidate,
+		"scenarios": cmdScenarios,
 	}
 	name, rest := args[0], args[1:]
 	switch name {
