@@ -325,3 +325,5 @@ func TestUnreachableElementsFailFast(t *testing.T) {
 		t.Fatalf("want one clear error about the GGSN, got %v:\n%s", err, out)
 	}
 }
+
+func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
