@@ -1,0 +1,112 @@
+package expect
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/core-sim/core-sim/applet"
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/fleet"
+	"github.com/core-sim/core-sim/scenarios"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func TestMaxInHour(t *testing.T) {
+	sw := func(ds ...time.Duration) []switchRec {
+		var out []switchRec
+		for _, d := range ds {
+			out = append(out, switchRec{at: at(d)})
+		}
+		return out
+	}
+	cases := []struct {
+		in   []switchRec
+		want int
+		from time.Duration
+	}{
+		{nil, 0, 0},
+		{sw(time.Minute), 1, time.Minute},
+		{sw(0, 30*time.Minute, 59*time.Minute, 60*time.Minute), 3, 0},
+		{sw(0, 2*time.Hour, 2*time.Hour+10*time.Minute, 2*time.Hour+20*time.Minute, 5*time.Hour), 3, 2 * time.Hour},
+	}
+	for _, c := range cases {
+		n, from := maxInHour(c.in)
+		if n != c.want || (n > 0 && !from.Equal(at(c.from))) {
+			t.Errorf("maxInHour(%v) = %d from %v, want %d from %v", c.in, n, from, c.want, c.from)
+		}
+	}
+}
+
+func TestLongestGap(t *testing.T) {
+	f := &scenarios.Fleet{Name: "f"}
+	l := &deviceLog{d: &fleet.Device{Fleet: f}, service: []serviceRec{
+		{at(0), false}, {at(time.Minute), true}, {at(time.Hour), false}, {at(3 * time.Hour), true}, {at(5 * time.Hour), false},
+	}}
+	if g, from := longestGap(l, t0, at(6*time.Hour)); g != 2*time.Hour || !from.Equal(at(time.Hour)) {
+		t.Errorf("gap %v from %v, want 2h from 01:00", g, from)
+	}
+	if g, _ := longestGap(l, t0, at(8*time.Hour)); g != 3*time.Hour {
+		t.Errorf("an open gap at the end counts to the end: %v", g)
+	}
+	f.PowerOff = 6 * time.Hour
+	if g, _ := longestGap(l, t0, at(8*time.Hour)); g != 2*time.Hour {
+		t.Errorf("a powered-off device is not without service: %v", g)
+	}
+}
+
+func TestCheckNamesDeviceTimeAndWhatWasSeen(t *testing.T) {
+	sc, err := scenarios.Parse("t.yaml", []byte(`name: t
+home_networks: [{name: A, plmn: "29505"}, {name: B, plmn: "20408"}]
+sims: [{name: m, profiles: [A, B]}]
+fleets:
+  - {name: f, sim: m, imsi: {A: "295050900000001", B: "204089900000001"}, count: 2, country: DE,
+     msisdn: "4236639001", iccid: "8942310000000000016", endpoint_id: 1}
+expect:
+  - ends_on_profile: {fleet: f, profile: B}
+  - switches_per_hour: {max: 1}
+  - event: {type: 3, cause: "(219)", max: 0}
+  - event: {type: 1, cause: "5001"}
+  - status: {fleet: f, status: ONLINE}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs := fleet.Devices(sc)
+	c := New(sc)
+	states := []fleet.State{{Device: &devs[0], Profile: "B"}, {Device: &devs[1], Profile: "A", Switches: 2}}
+	c.Devices(states)
+	c.Switched(&devs[1], at(10*time.Minute), applet.Decision{From: applet.Profile{Name: "A"}, To: applet.Profile{Name: "B"}})
+	c.Switched(&devs[1], at(20*time.Minute), applet.Decision{From: applet.Profile{Name: "B"}, To: applet.Profile{Name: "A"}})
+	c.Event(&events.Event{Type: events.TypeCreatePDPContext, Timestamp: "2026-01-01T00:30:00.000Z",
+		Description: "PDP Context Request rejected, because APN 'x' is unknown: GTP cause Missing or unknown APN (219).",
+		IMSI:        &events.IMSI{IMSI: "295050900000001"}})
+	var st events.Statuses
+	st.Apply(&events.Event{Endpoint: &events.Endpoint{ID: 1}, Status: events.StatusOnline})
+	st.Apply(&events.Event{Endpoint: &events.Endpoint{ID: 2}, Status: events.StatusAttached})
+	fails := c.Check(states, &st, at(24*time.Hour))
+	var got []string
+	for _, f := range fails {
+		got = append(got, f.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"expect[0] (line 8) ends_on_profile B (fleet f): device f#2 (IMSI 295050900000002/204089900000002) at 2026-01-02T00:00:00Z: ends on profile A after 2 switches",
+		"expect[1] (line 9) switches_per_hour at most 1 (all devices): device f#2",
+		"2 switches in the hour from 00:10:00: 00:10:00 A->B, 00:20:00 B->A",
+		"expect[2] (line 10) event type 3 containing \"(219)\" at most 0 (all devices) at 2026-01-01T00:30:00Z: 1 matching events",
+		"expect[3] (line 11) event type 1 containing \"5001\" at least 1 (all devices): 0 matching events",
+		"expect[4] (line 12) status ONLINE (fleet f): device f#2",
+		"status ATTACHED",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("failures lack %q:\n%s", want, all)
+		}
+	}
+	if len(fails) != 5 {
+		t.Errorf("%d failures, want 5", len(fails))
+	}
+}
