@@ -74,3 +74,16 @@ func TestCheckReportsFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeedPacesButDoesNotChangeTheRun: a finite speed only makes the run
+// wait for the wall clock; the events are the same as at --speed max.
+func TestSpeedPacesButDoesNotChangeTheRun(t *testing.T) {
+	fast, _ := runDefault(t, "wrong-apn", "--speed", "max")
+	paced, _ := runDefault(t, "wrong-apn", "--speed", "60000") // 6 h of virtual time in about 0.4 s
+	if !bytes.Equal(fast, paced) {
+		t.Fatalf("--speed 60000 gave another event stream than --speed max")
+	}
+	if len(fast) == 0 {
+		t.Fatal("no events")
+	}
+}
