@@ -433,6 +433,26 @@ func (v *validator) duration(p []any, s string, def time.Duration) time.Duration
 	return d
 }
 
+// durationPair reads one duration or [from, to]; def when omitted.
+func (v *validator) durationPair(p []any, raw oneOrTwo, def [2]time.Duration) [2]time.Duration {
+	switch len(raw) {
+	case 0:
+		return def
+	case 1, 2:
+		lo := v.duration(append(p, 0), raw[0], 0)
+		hi := lo
+		if len(raw) == 2 {
+			hi = v.duration(append(p, 1), raw[1], 0)
+		}
+		if hi < lo {
+			v.fail(p, "%v is below %v: give [from, to] in order", hi, lo)
+		}
+		return [2]time.Duration{lo, hi}
+	}
+	v.fail(p, "give one duration or [from, to]")
+	return def
+}
+
 func (v *validator) plmn(p []any, s string) {
 	if !isDigits(s) || (len(s) != 5 && len(s) != 6) {
 		v.fail(p, "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", s)
@@ -798,21 +818,7 @@ func (v *validator) fleets(s *Scenario, raw []rawFleet) []Fleet {
 			}
 		}
 		// When.
-		switch len(r.PowerOn) {
-		case 0:
-			f.PowerOn = [2]time.Duration{0, time.Minute}
-		case 1, 2:
-			f.PowerOn[0] = v.duration(append(p, "power_on", 0), r.PowerOn[0], 0)
-			f.PowerOn[1] = f.PowerOn[0]
-			if len(r.PowerOn) == 2 {
-				f.PowerOn[1] = v.duration(append(p, "power_on", 1), r.PowerOn[1], 0)
-			}
-			if f.PowerOn[1] < f.PowerOn[0] {
-				v.fail(append(p, "power_on"), "the end %v is before the start %v", f.PowerOn[1], f.PowerOn[0])
-			}
-		default:
-			v.fail(append(p, "power_on"), "give one time or [from, to]")
-		}
+		f.PowerOn = v.durationPair(append(p, "power_on"), r.PowerOn, [2]time.Duration{0, time.Minute})
 		f.PowerOff = v.duration(append(p, "power_off"), r.PowerOff, 0)
 		if f.PowerOff != 0 && f.PowerOff <= f.PowerOn[1] {
 			v.fail(append(p, "power_off"), "%v is not after power_on", f.PowerOff)
@@ -831,20 +837,7 @@ func (v *validator) fleets(s *Scenario, raw []rawFleet) []Fleet {
 		if ss := r.Sessions; ss != nil {
 			sp := append(p, "sessions")
 			f.SessionEvery = v.duration(append(sp, "every"), ss.Every, 0)
-			switch len(ss.Length) {
-			case 0:
-			case 1, 2:
-				f.SessionLength[0] = v.duration(append(sp, "length", 0), ss.Length[0], 0)
-				f.SessionLength[1] = f.SessionLength[0]
-				if len(ss.Length) == 2 {
-					f.SessionLength[1] = v.duration(append(sp, "length", 1), ss.Length[1], 0)
-				}
-				if f.SessionLength[1] < f.SessionLength[0] {
-					v.fail(append(sp, "length"), "the maximum %v is below the minimum %v", f.SessionLength[1], f.SessionLength[0])
-				}
-			default:
-				v.fail(append(sp, "length"), "give one duration or [min, max]")
-			}
+			f.SessionLength = v.durationPair(append(sp, "length"), ss.Length, f.SessionLength)
 			if f.SessionEvery > 0 && f.SessionLength[1] >= f.SessionEvery {
 				v.fail(append(sp, "length"), "a session (up to %v) must be shorter than the interval between sessions (%v)", f.SessionLength[1], f.SessionEvery)
 			}
