@@ -64,10 +64,12 @@ cause, endpoints by status) ends the run on stderr. With no SCENARIO the
 embedded default runs.`, `
   core-sim run
   core-sim run scenarios/default.yaml --events out.ndjson
-  core-sim run --transport tcp --log-level debug --log-format json`, stderr)
+  core-sim run --transport tcp --log-level debug --log-format json
+  core-sim run outage-storm --transport inproc --events /dev/null`, stderr)
 	c.register(fs, false)
 	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
-	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto (SCTP where the kernel has it)")
+	transport := fs.String("transport", "auto", "how the elements talk: inproc (Go values, no sockets), or over the wire with\n"+
+		"Diameter on sctp, tcp, or auto (SCTP where the kernel has it, else TCP; \"wire\" is auto)")
 	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
 	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
 	log, sc, err := c.setup(fs, args, stderr)
@@ -82,20 +84,31 @@ embedded default runs.`, `
 	if err != nil {
 		return err
 	}
-	hlrSrv, err := startHLR(ctx, sc, store, "127.0.0.1:0", *transport, log)
-	if err != nil {
-		return err
+	o := fleetOptions{events: *eventsPath, speed: *speed, check: *check}
+	switch *transport {
+	case "inproc":
+		if o.inproc, err = newInproc(sc, store); err != nil {
+			return err
+		}
+	case "wire", "auto", "tcp", "sctp":
+		if *transport == "wire" {
+			*transport = "auto"
+		}
+		hlrSrv, err := startHLR(ctx, sc, store, "127.0.0.1:0", *transport, log)
+		if err != nil {
+			return err
+		}
+		defer hlrSrv.Close()
+		ggsnSrv, err := startGGSN(ctx, sc, "127.0.0.1:0", log)
+		if err != nil {
+			return err
+		}
+		defer ggsnSrv.Close()
+		o.hlr, o.transport, o.ggsn, o.gtp = hlrSrv.Addr().String(), *transport, ggsnSrv.Addr(), "127.0.0.1:0"
+	default:
+		return fmt.Errorf("--transport %q: want inproc, wire, auto, tcp or sctp", *transport)
 	}
-	defer hlrSrv.Close()
-	ggsnSrv, err := startGGSN(ctx, sc, "127.0.0.1:0", log)
-	if err != nil {
-		return err
-	}
-	defer ggsnSrv.Close()
-	return runFleet(ctx, sc, store, fleetOptions{
-		hlr: hlrSrv.Addr().String(), transport: *transport, ggsn: ggsnSrv.Addr(), gtp: "127.0.0.1:0",
-		events: *eventsPath, speed: *speed, check: *check,
-	}, log, stdout, stderr)
+	return runFleet(ctx, sc, store, o, log, stdout, stderr)
 }
 
 func cmdHLR(args []string, stdout, stderr io.Writer) error {
@@ -306,6 +319,7 @@ type fleetOptions struct {
 	events    string
 	speed     string
 	check     bool
+	inproc    *inprocElements // set: no sockets, the elements' cores are called directly
 }
 
 // runFleet runs the SGSN side: the serving nodes, the fleet on the

@@ -15,6 +15,7 @@ import (
 	"github.com/core-sim/core-sim/ggsn"
 	"github.com/core-sim/core-sim/gtpc"
 	"github.com/core-sim/core-sim/hlr"
+	"github.com/core-sim/core-sim/inproc"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/scenarios"
@@ -83,9 +84,43 @@ func startGGSN(ctx context.Context, sc *scenarios.Scenario, listen string, log *
 	return ggsn.Start(ctx, ggsn.Options{Listen: listen, Config: cfg, Logger: log.Named("ggsn"), Recovery: 1})
 }
 
+// inprocElements are the HLR and GGSN cores behind the in-process transport.
+type inprocElements struct {
+	hlr  *inproc.HLR
+	ggsn *inproc.GGSN
+}
+
+// The addresses the in-process elements stand at: those a one-process wire
+// run uses, so that both transports give the same events.
+var (
+	inprocSGSN = netip.MustParseAddrPort("127.0.0.1:2123")
+	inprocGGSN = netip.MustParseAddr("127.0.0.1")
+)
+
+func newInproc(sc *scenarios.Scenario, store *hlrStore) (*inprocElements, error) {
+	cfg := ggsn.Config{ControlAddr: inprocGGSN, UserAddr: inprocGGSN}
+	for _, a := range sc.GGSN.APNs {
+		cfg.APNs = append(cfg.APNs, ggsn.APN{Name: a.Name, Pool: a.Pool})
+	}
+	g, err := ggsn.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: ggsn: %w", sc.File, err)
+	}
+	core := hlr.New(store.Store, s6a.Peer{Host: sc.HLR.Host, Realm: sc.HLR.Realm})
+	return &inprocElements{hlr: inproc.NewHLR(core), ggsn: inproc.NewGGSN(g, inprocSGSN)}, nil
+}
+
 // startSGSN opens the SGSN's GTP endpoint and the network of serving nodes,
-// each of which connects to the HLR when a device first needs it.
+// each of which connects to the HLR when a device first needs it. With the
+// in-process transport there is no socket: the nodes call the cores.
 func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platform, o fleetOptions, log *zap.Logger) (*sgsn.Network, func() error, error) {
+	if o.inproc != nil {
+		nw := sgsn.NewNetwork(sgsn.Options{World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: inprocSGSN.Addr(),
+			GGSN: netip.AddrPortFrom(inprocGGSN, gtpc.Port), Gn: o.inproc.ggsn, Platform: plat, Logger: log.Named("sgsn"),
+			DialHSS: o.inproc.hlr.Connect})
+		log.Info("elements in process: no sockets (--transport inproc)")
+		return nw, nw.Close, nil
+	}
 	ep, err := gtpc.Listen(o.gtp, gtpc.Config{Logger: log.Named("sgsn.gtp"), Recovery: 1,
 		OnPeerRestart: func(peer netip.AddrPort, recovery uint8) {
 			log.Warn("the GGSN restarted (its Recovery changed): the PDP contexts it held are gone",

@@ -87,3 +87,24 @@ func TestSpeedPacesButDoesNotChangeTheRun(t *testing.T) {
 		t.Fatal("no events")
 	}
 }
+
+// TestInprocAndWireGiveTheSameEvents: for the same scenario and seed the
+// in-process transport and the wire (Diameter over TCP, GTP over UDP) give
+// byte-identical event streams.
+func TestInprocAndWireGiveTheSameEvents(t *testing.T) {
+	for _, name := range []string{"default", "outage-fallback", "border-pingpong-bug", "modem-reset-fixed", "operator-blacklisted"} {
+		t.Run(name, func(t *testing.T) {
+			wire, _ := runDefault(t, name, "--transport", "tcp")
+			in, _ := runDefault(t, name, "--transport", "inproc")
+			if len(wire) == 0 || !bytes.Equal(wire, in) {
+				lw, li := bytes.Split(wire, []byte("\n")), bytes.Split(in, []byte("\n"))
+				for i := range min(len(lw), len(li)) {
+					if !bytes.Equal(lw[i], li[i]) {
+						t.Fatalf("line %d differs:\nwire:   %s\ninproc: %s", i+1, lw[i], li[i])
+					}
+				}
+				t.Fatalf("%d lines on the wire, %d in process", len(lw), len(li))
+			}
+		})
+	}
+}
