@@ -9,6 +9,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -335,6 +336,57 @@ func TestStreamWritesWhatEncodingJSONWrites(t *testing.T) {
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Fatalf("stream output differs from encoding/json at byte %d", firstDiff(buf.Bytes(), want))
+	}
+}
+
+// Concurrent Emits share the stream's buffer under its lock; every line
+// must still be exactly its own event.
+func TestStreamConcurrentEmitsWriteWholeEvents(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStream(&buf)
+	const writers, each = 4, 300
+	emitted := make([][]*Event, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				str := nastyStrings[(w+i)%len(nastyStrings)]
+				var e *Event
+				if i%2 == 0 {
+					e = CreatePDPContext(nastyFacts(str), nastyOperator(str), nastySession(str))
+				} else {
+					e = PurgeLocation(nastyFacts(str))
+				}
+				if err := s.Emit(e); err != nil {
+					t.Error(err)
+					return
+				}
+				emitted[w] = append(emitted[w], e)
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]*Event{}
+	for _, es := range emitted {
+		for _, e := range es {
+			byID[e.ID] = e
+		}
+	}
+	lines := bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
+	if len(lines) != writers*each || len(byID) != writers*each {
+		t.Fatalf("%d lines, %d distinct ids, want %d", len(lines), len(byID), writers*each)
+	}
+	for i, l := range lines {
+		want, err := json.Marshal(byID[int64(i+1)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(l, want) {
+			t.Fatalf("line %d is not event %d:\n got %s\nwant %s", i, i+1, l, want)
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package events
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +23,7 @@ type Stream struct {
 	total   int
 	err     error
 	observe func(*Event)
+	buf     []byte // the line being encoded, reused under mu
 
 	Statuses Statuses
 }
@@ -59,13 +59,14 @@ func (s *Stream) Emit(e *Event) error {
 		return s.err
 	}
 	e.ID = s.nextID
-	b, err := json.Marshal(e)
+	b, err := appendEvent(s.buf[:0], e)
 	if err != nil {
 		s.err = fmt.Errorf("events: encoding event %d: %w", e.ID, err)
 		return s.err
 	}
 	s.nextID++
 	b = append(b, '\n')
+	s.buf = b
 	if _, err := s.w.Write(b); err != nil {
 		s.err = fmt.Errorf("events: writing event %d: %w", e.ID, err)
 		return s.err
