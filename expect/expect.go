@@ -9,6 +9,7 @@ package expect
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,9 +40,10 @@ type deviceLog struct {
 // Checker collects observations. It is safe for concurrent use.
 type Checker struct {
 	sc *scenarios.Scenario
+	// What the expectations need to keep per device.
+	keepSwitches, keepService bool
 
 	mu      sync.Mutex
-	byIMSI  map[string]*deviceLog
 	logs    map[*fleet.Device]*deviceLog
 	order   []*deviceLog
 	matches []int // per expectation of kind event: matching events so far
@@ -50,8 +52,17 @@ type Checker struct {
 
 // New makes a checker for a scenario's expectations.
 func New(sc *scenarios.Scenario) *Checker {
-	return &Checker{sc: sc, byIMSI: map[string]*deviceLog{}, logs: map[*fleet.Device]*deviceLog{},
+	c := &Checker{sc: sc, logs: map[*fleet.Device]*deviceLog{},
 		matches: make([]int, len(sc.Expect)), firstAt: make([]time.Time, len(sc.Expect))}
+	for _, x := range sc.Expect {
+		switch x.Kind {
+		case scenarios.ExpectSwitchesPerHour:
+			c.keepSwitches = true
+		case scenarios.ExpectOfflineAfterOutage, scenarios.ExpectWithoutService:
+			c.keepService = true
+		}
+	}
+	return c
 }
 
 func (c *Checker) log(d *fleet.Device) *deviceLog {
@@ -60,15 +71,35 @@ func (c *Checker) log(d *fleet.Device) *deviceLog {
 		l = &deviceLog{d: d}
 		c.logs[d] = l
 		c.order = append(c.order, l)
-		for _, imsi := range d.IMSIs {
-			c.byIMSI[imsi] = l
-		}
 	}
 	return l
 }
 
-// Devices registers the devices up front so that events find them.
+// fleetOf finds the fleet an IMSI belongs to from the fleets' ranges.
+func (c *Checker) fleetOf(imsi string) string {
+	v, err := strconv.ParseUint(imsi, 10, 64)
+	if err != nil {
+		return ""
+	}
+	for _, f := range c.sc.Fleets {
+		for _, first := range f.FirstIMSI {
+			if len(first) != len(imsi) {
+				continue
+			}
+			if s, err := strconv.ParseUint(first, 10, 64); err == nil && v >= s && v < s+uint64(f.Count) {
+				return f.Name
+			}
+		}
+	}
+	return ""
+}
+
+// Devices registers the devices up front, in their order, when an
+// expectation needs to follow each of them.
 func (c *Checker) Devices(ds []fleet.State) {
+	if !c.keepSwitches && !c.keepService {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, s := range ds {
@@ -78,6 +109,9 @@ func (c *Checker) Devices(ds []fleet.State) {
 
 // Switched implements fleet.Observer.
 func (c *Checker) Switched(d *fleet.Device, at time.Time, dec applet.Decision) {
+	if !c.keepSwitches {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l := c.log(d)
@@ -86,6 +120,9 @@ func (c *Checker) Switched(d *fleet.Device, at time.Time, dec applet.Decision) {
 
 // Service implements fleet.Observer.
 func (c *Checker) Service(d *fleet.Device, at time.Time, in bool) {
+	if !c.keepService {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l := c.log(d)
@@ -100,14 +137,8 @@ func (c *Checker) Event(e *events.Event) {
 		if x.Kind != scenarios.ExpectEvent || int(e.Type) != x.Type || !strings.Contains(e.Description, x.Cause) {
 			continue
 		}
-		if x.Fleet != "" {
-			if e.IMSI == nil {
-				continue
-			}
-			l, ok := c.byIMSI[e.IMSI.IMSI]
-			if !ok || l.d.Fleet.Name != x.Fleet {
-				continue
-			}
+		if x.Fleet != "" && (e.IMSI == nil || c.fleetOf(e.IMSI.IMSI) != x.Fleet) {
+			continue
 		}
 		if c.matches[i] == 0 {
 			c.firstAt[i], _ = time.Parse(events.TimestampLayout, e.Timestamp)
@@ -180,7 +211,7 @@ func bounds(lo, hi *int) string {
 }
 
 func deviceName(d *fleet.Device) string {
-	return fmt.Sprintf("%s#%d (IMSI %s)", d.Fleet.Name, d.Index+1, strings.Join(d.IMSIs, "/"))
+	return fmt.Sprintf("%s (IMSI %s)", d, strings.Join(d.IMSIs(), "/"))
 }
 
 // Check evaluates every expectation at the end of a run: states are the

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,13 +37,37 @@ import (
 // falls back to. The platform does not offer it.
 const FactoryAPN = "internet"
 
-// Device is one device of a fleet with its SIM.
+// Device is one device of a fleet with its SIM. Its identifiers are
+// derived from the fleet's ranges when asked for, not stored: a million
+// devices cost a million small values.
 type Device struct {
 	Fleet *scenarios.Fleet
-	Index int      // 0-based within the fleet
-	IMSIs []string // one per profile of the SIM, in the SIM type's order
-	IMEI  string
+	Index int // 0-based within the fleet
 }
+
+// IMSI is the device's IMSI of the SIM's k-th profile.
+func (d *Device) IMSI(k int) string { return Add(d.Fleet.FirstIMSI[k], d.Index) }
+
+// IMSIs are the device's IMSIs, one per profile, in the SIM type's order.
+func (d *Device) IMSIs() []string {
+	out := make([]string, len(d.Fleet.FirstIMSI))
+	for k := range out {
+		out[k] = d.IMSI(k)
+	}
+	return out
+}
+
+// IMEI is the device's IMEI: the fleet's range, or one derived from its IMSI.
+func (d *Device) IMEI() string {
+	if d.Fleet.FirstIMEI != "" {
+		return Add(d.Fleet.FirstIMEI, d.Index)
+	}
+	imsi := d.IMSI(0)
+	return "35" + imsi[len(imsi)-13:]
+}
+
+// String names the device, e.g. "trackers#3".
+func (d *Device) String() string { return d.Fleet.Name + "#" + strconv.Itoa(d.Index+1) }
 
 // Devices lists every device of a scenario, fleet by fleet.
 func Devices(sc *scenarios.Scenario) []Device {
@@ -50,16 +75,7 @@ func Devices(sc *scenarios.Scenario) []Device {
 	for fi := range sc.Fleets {
 		f := &sc.Fleets[fi]
 		for i := 0; i < f.Count; i++ {
-			d := Device{Fleet: f, Index: i, IMSIs: make([]string, len(f.FirstIMSI))}
-			for k, first := range f.FirstIMSI {
-				d.IMSIs[k] = Add(first, i)
-			}
-			if f.FirstIMEI != "" {
-				d.IMEI = Add(f.FirstIMEI, i)
-			} else {
-				d.IMEI = "35" + d.IMSIs[0][len(d.IMSIs[0])-13:]
-			}
-			out = append(out, d)
+			out = append(out, Device{Fleet: f, Index: i})
 		}
 	}
 	return out
@@ -93,7 +109,7 @@ type Runner struct {
 	nw   *sgsn.Network
 	log  *zap.Logger
 	obs  Observer
-	devs []*device
+	devs []device
 	err  error // the first fatal error (the event stream failed)
 }
 
@@ -105,8 +121,9 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs}
 	configs := map[string]*applet.Config{}
 	all := Devices(sc)
+	r.devs = make([]device, len(all))
 	for i := range all {
-		d := &all[i]
+		d := all[i]
 		f := d.Fleet
 		cfg, ok := configs[f.Name]
 		if !ok {
@@ -120,10 +137,8 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 		if err != nil {
 			return nil, fmt.Errorf("%s: fleet %s: %w", sc.File, f.Name, err)
 		}
-		dev := &device{Device: d, r: r, sim: st, forbidden: map[string]bool{},
-			rnd: rand.New(rand.NewPCG(uint64(sc.Seed), uint64(i)))}
-		dev.log = log.With(zap.String("device", dev.name()))
-		r.devs = append(r.devs, dev)
+		dev := &r.devs[i]
+		*dev = device{Device: d, r: r, sim: st, rnd: *rand.NewPCG(uint64(sc.Seed), uint64(i))}
 		dev.plan()
 	}
 	for i := range sc.Outages {
@@ -138,7 +153,8 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 func (r *Runner) outage(o *scenarios.Outage) {
 	r.log.Info("operator outage starts", zap.String("plmn", o.PLMN), zap.Duration("for", o.To-o.From),
 		zap.Time("virtual_time", r.s.Now()))
-	for _, d := range r.devs {
+	for i := range r.devs {
+		d := &r.devs[i]
 		if d.node == nil || d.node.Operator.PLMN() != o.PLMN || r.err != nil {
 			continue
 		}
@@ -204,46 +220,60 @@ type State struct {
 // States reports every device's state.
 func (r *Runner) States() []State {
 	out := make([]State, len(r.devs))
-	for i, d := range r.devs {
-		out[i] = State{Device: d.Device, Profile: d.sim.Active().Name, On: d.on, Service: d.node != nil, Switches: d.sim.Switches()}
+	for i := range r.devs {
+		d := &r.devs[i]
+		out[i] = State{Device: &d.Device, Profile: d.sim.Active().Name, On: d.on, Service: d.node != nil, Switches: d.sim.Switches()}
 	}
 	return out
 }
 
-// device is a Device while it runs.
+// device is a Device while it runs. It is kept small (a few hundred
+// bytes): a run may hold a million of them.
 type device struct {
-	*Device
+	Device
 	r   *Runner
-	log *zap.Logger
-	rnd *rand.Rand
+	rnd rand.PCG
 	sim applet.SIM
 
-	on        bool
-	country   world.Country
 	node      *sgsn.Node // where it is registered; nil without service
-	ue        sgsn.UE
 	session   *sgsn.Session
-	bootIMSI  string // what the firmware read at the last boot or modem reset
-	forbidden map[string]bool
+	mcc       string  // the country it is in
+	forbidden []int32 // ids of the operators that rejected the current IMSI
 
-	refreshUntil time.Time // a switch's re-attach is pending until then
-	timerAt      time.Time // the applet timer scheduled
-	retryAt      time.Time // the registration retry scheduled
-	resetAt      time.Time // the modem reset scheduled
-	lastService  bool
-}
+	// Instants as offsets from the start of the run; 0 is "none".
+	refreshUntil time.Duration // a switch's re-attach is pending until then
+	timerAt      time.Duration // the applet timer scheduled
+	retryAt      time.Duration // the registration retry scheduled
+	resetAt      time.Duration // the modem reset scheduled
 
-func (d *device) name() string {
-	return fmt.Sprintf("%s#%d", d.Fleet.Name, d.Index+1)
+	lac, ci     uint16
+	regProfile  int8 // the profile whose IMSI the registration used
+	bootProfile int8 // the profile the firmware read at the last boot or modem reset
+	on          bool
+	lastService bool
 }
 
 func (d *device) now() time.Time { return d.r.s.Now() }
+
+// at is the current instant as an offset from the start (never 0).
+func (d *device) at() time.Duration { return d.r.s.Elapsed() + 1 }
+
+func (d *device) intn(n int) int { return int(d.rnd.Uint64() % uint64(n)) }
 
 func (d *device) between(lo, hi time.Duration) time.Duration {
 	if hi <= lo {
 		return lo
 	}
-	return lo + time.Duration(d.rnd.Int64N(int64(hi-lo)+1))
+	return lo + time.Duration(d.rnd.Uint64()%uint64(hi-lo+1))
+}
+
+func (d *device) isForbidden(id int) bool {
+	for _, f := range d.forbidden {
+		if int(f) == id {
+			return true
+		}
+	}
+	return false
 }
 
 // plan schedules the device's life: power on, itinerary, power off.
@@ -261,8 +291,8 @@ func (d *device) plan() {
 	}
 }
 
-// countryAt is where the itinerary puts the device at elapsed time t.
-func (d *device) countryAt(t time.Duration) world.Country {
+// countryAt is the MCC of where the itinerary puts the device at elapsed time t.
+func (d *device) countryAt(t time.Duration) string {
 	iso := d.Fleet.Itinerary[0].Country
 	for _, st := range d.Fleet.Itinerary {
 		if st.At <= t {
@@ -270,7 +300,7 @@ func (d *device) countryAt(t time.Duration) world.Country {
 		}
 	}
 	c, _ := d.r.sc.World.Country(iso)
-	return c
+	return c.MCC
 }
 
 func (d *device) profileIndex() int {
@@ -283,12 +313,19 @@ func (d *device) profileIndex() int {
 	return 0
 }
 
-// imsi is the IMSI the device registers with.
-func (d *device) imsi() string {
-	if d.Fleet.Firmware.CachedIMSI && d.bootIMSI != "" {
-		return d.bootIMSI
+// registrationProfile is the profile whose IMSI the device registers with.
+func (d *device) registrationProfile() int {
+	if d.Fleet.Firmware.CachedIMSI {
+		return int(d.bootProfile)
 	}
-	return d.IMSIs[d.profileIndex()]
+	return d.profileIndex()
+}
+
+// ue is the device as the serving node sees it, registering with the
+// IMSI of profile k.
+func (d *device) ue(k int) sgsn.UE {
+	imei := d.IMEI()
+	return sgsn.UE{IMSI: d.IMSI(k), IMEI: imei, IMEISV: imei[:14] + "01", RAT: d.Fleet.RAT, LAC: d.lac, CI: d.ci}
 }
 
 func (d *device) apn() string {
@@ -298,25 +335,32 @@ func (d *device) apn() string {
 	return d.Fleet.APN
 }
 
+// sched runs fn at t unless the run has failed.
+func (d *device) sched(t time.Time, fn func()) {
+	d.r.s.At(t, func() {
+		if d.r.err == nil {
+			fn()
+		}
+	})
+}
+
 func (d *device) powerOn() {
-	if d.r.err != nil {
-		return
-	}
 	d.on = true
 	d.lastService = false
-	d.r.obs.Service(d.Device, d.now(), false) // a device powers on without service
-	d.country = d.countryAt(d.r.s.Elapsed())
-	dec := d.sim.Boot(d.now(), d.country.MCC)
+	d.r.obs.Service(&d.Device, d.now(), false) // a device powers on without service
+	d.mcc = d.countryAt(d.r.s.Elapsed())
+	dec := d.sim.Boot(d.now(), d.mcc)
 	if dec.Switch {
-		d.r.obs.Switched(d.Device, d.now(), dec)
-		d.log.Debug("IMSI profile selected at boot", zap.String("profile", dec.To.Name), zap.String("reason", dec.Reason))
+		d.r.obs.Switched(&d.Device, d.now(), dec)
+		d.r.log.Debug("IMSI profile selected at boot", zap.Stringer("device", &d.Device), zap.String("profile", dec.To.Name),
+			zap.String("reason", dec.Reason))
 	}
-	d.bootIMSI = d.IMSIs[d.profileIndex()]
+	d.bootProfile = int8(d.profileIndex())
 	d.attach()
 }
 
 func (d *device) powerOff() {
-	if !d.on || d.r.err != nil {
+	if !d.on {
 		return
 	}
 	d.detach()
@@ -324,13 +368,13 @@ func (d *device) powerOff() {
 	d.setService(false)
 }
 
-// setService reports a change of service to the observer and the applet.
+// setService reports a change of service to the observer.
 func (d *device) setService(in bool) {
 	if in == d.lastService {
 		return
 	}
 	d.lastService = in
-	d.r.obs.Service(d.Device, d.now(), in)
+	d.r.obs.Service(&d.Device, d.now(), in)
 }
 
 // detach closes the session and purges the registration at its node.
@@ -341,7 +385,7 @@ func (d *device) detach() {
 	}
 	node := d.node
 	d.node = nil
-	d.r.fatal(node.Detach(context.Background(), d.ue))
+	d.r.fatal(node.Detach(context.Background(), d.ue(int(d.regProfile))))
 }
 
 // attach looks for a network in the current country the way a device
@@ -349,39 +393,49 @@ func (d *device) detach() {
 // its RAT, skipping forbidden ones. It registers for CS (Update Location)
 // then PS (Update GPRS Location).
 func (d *device) attach() {
-	if !d.on || d.node != nil || d.r.err != nil || d.now().Before(d.refreshUntil) {
+	if !d.on || d.node != nil || d.r.err != nil || d.at() <= d.refreshUntil {
 		return
 	}
+	k := d.registrationProfile()
 	w := d.r.sc.World
-	var order []world.Operator
-	seen := map[string]bool{}
-	for _, p := range d.Fleet.Operators {
-		if op, ok := w.Operator(p); ok && op.MCC == d.country.MCC {
-			order = append(order, op)
-			seen[p] = true
+	try := func(op world.Operator) (done bool) {
+		if d.isForbidden(op.ID) {
+			return false
 		}
-	}
-	for _, op := range w.OperatorsIn(d.country.MCC) {
-		if !seen[op.PLMN()] && op.Supports(d.Fleet.RAT) {
-			order = append(order, op)
-		}
-	}
-	imsi := d.imsi()
-	for _, op := range order {
-		if d.forbidden[op.PLMN()] {
-			continue
-		}
-		ok, stop := d.register(op, imsi)
+		ok, stop := d.register(op, k)
 		if ok {
 			d.sim.Registered(d.now())
 			d.setService(true)
 			d.scheduleSession(true)
 			d.scheduleTimer()
-			return
+			return true
 		}
-		if stop || d.r.err != nil || d.now().Before(d.refreshUntil) {
-			break // the SIM switched (or is invalid): the search starts again with the new IMSI
+		// The SIM switched (or the IMSI is invalid): the search starts again with the new IMSI.
+		return stop || d.r.err != nil || d.at() <= d.refreshUntil
+	}
+	for _, p := range d.Fleet.Operators {
+		if op, ok := w.Operator(p); ok && op.MCC == d.mcc {
+			if try(op) {
+				d.done()
+				return
+			}
 		}
+	}
+	for _, op := range w.OperatorsIn(d.mcc) {
+		if !slices.Contains(d.Fleet.Operators, op.PLMN()) && op.Supports(d.Fleet.RAT) {
+			if try(op) {
+				d.done()
+				return
+			}
+		}
+	}
+	d.done()
+}
+
+// done follows a search: without service the device retries later.
+func (d *device) done() {
+	if d.node != nil {
+		return
 	}
 	d.setService(false)
 	d.scheduleRetry()
@@ -389,30 +443,29 @@ func (d *device) attach() {
 	d.scheduleTimer()
 }
 
-// register tries one operator. ok: registered; stop: the device must not
-// try further networks now.
-func (d *device) register(op world.Operator, imsi string) (ok, stop bool) {
+// register tries one operator with the IMSI of profile k. ok: registered;
+// stop: the device must not try further networks now.
+func (d *device) register(op world.Operator, k int) (ok, stop bool) {
 	elapsed := d.r.s.Elapsed()
 	for i := range d.r.sc.Outages {
 		if o := &d.r.sc.Outages[i]; o.PLMN == op.PLMN() && o.Active(elapsed) {
-			d.log.Debug("network down", zap.String("plmn", op.PLMN()), zap.Bool("reject", o.Reject))
 			return false, d.failed(!o.Reject)
 		}
 	}
 	node, err := d.r.nw.Node(context.Background(), op.PLMN())
 	if err != nil {
-		d.log.Warn("no serving node", zap.String("plmn", op.PLMN()), zap.Error(err))
+		d.r.log.Warn("no serving node", zap.Stringer("device", &d.Device), zap.String("plmn", op.PLMN()), zap.Error(err))
 		return false, d.failed(true)
 	}
-	d.ue = sgsn.UE{IMSI: imsi, IMEI: d.IMEI, IMEISV: d.IMEI[:14] + "01", RAT: d.Fleet.RAT,
-		LAC: uint16(1000 + d.rnd.IntN(9000)), CI: uint16(1 + d.rnd.IntN(65000))}
+	d.lac, d.ci = uint16(1000+d.intn(9000)), uint16(1+d.intn(65000))
+	ue := d.ue(k)
 	ctx := context.Background()
-	err = node.UpdateLocation(ctx, d.ue)
+	err = node.UpdateLocation(ctx, ue)
 	if err == nil {
-		err = node.UpdateGPRSLocation(ctx, d.ue)
+		err = node.UpdateGPRSLocation(ctx, ue)
 	}
 	if err == nil {
-		d.node = node
+		d.node, d.regProfile = node, int8(k)
 		return true, false
 	}
 	if d.r.fatal(err) {
@@ -420,11 +473,11 @@ func (d *device) register(op world.Operator, imsi string) (ok, stop bool) {
 	}
 	var rej *sgsn.Rejected
 	if !errors.As(err, &rej) {
-		d.log.Warn("registration failed", zap.String("plmn", op.PLMN()), zap.Error(err))
+		d.r.log.Warn("registration failed", zap.Stringer("device", &d.Device), zap.String("plmn", op.PLMN()), zap.Error(err))
 		return false, d.failed(true)
 	}
 	// A rejected network is not tried again with this IMSI (the forbidden list).
-	d.forbidden[op.PLMN()] = true
+	d.forbidden = append(d.forbidden, int32(op.ID))
 	if rej.Result == s6a.ErrorUserUnknown {
 		// IMSI unknown in HLR (GMM cause #2): this IMSI is invalid until power-off.
 		d.failed(false)
@@ -447,31 +500,32 @@ func (d *device) failed(timeout bool) bool {
 // switched acts on an IMSI switch like a SIM REFRESH: the device detaches
 // and re-attaches with the new IMSI at dec.RefreshAt.
 func (d *device) switched(dec applet.Decision) {
-	d.r.obs.Switched(d.Device, d.now(), dec)
-	d.log.Info("IMSI switch", zap.String("from", dec.From.Name), zap.String("to", dec.To.Name),
+	d.r.obs.Switched(&d.Device, d.now(), dec)
+	d.r.log.Info("IMSI switch", zap.Stringer("device", &d.Device), zap.String("from", dec.From.Name), zap.String("to", dec.To.Name),
 		zap.String("reason", dec.Reason), zap.Time("virtual_time", d.now()))
 	d.detach()
 	d.setService(false)
 	if !d.Fleet.Firmware.KeepForbiddenNetworks {
-		clear(d.forbidden)
+		d.forbidden = d.forbidden[:0]
 	}
-	d.refreshUntil = dec.RefreshAt
-	d.r.s.At(dec.RefreshAt, func() {
-		if d.refreshUntil.Equal(dec.RefreshAt) {
-			d.refreshUntil = time.Time{}
+	until := dec.RefreshAt.Sub(d.r.s.Start()) + 1
+	d.refreshUntil = until
+	d.sched(dec.RefreshAt, func() {
+		if d.refreshUntil == until {
+			d.refreshUntil = 0
 			d.attach()
 		}
 	})
 }
 
 func (d *device) scheduleRetry() {
-	at := d.now().Add(d.Fleet.RetryAfter)
-	if d.retryAt.After(d.now()) && !d.retryAt.After(at) {
+	at := d.at() + d.Fleet.RetryAfter
+	if d.retryAt > d.at() && d.retryAt <= at {
 		return
 	}
 	d.retryAt = at
-	d.r.s.At(at, func() {
-		if d.retryAt.Equal(at) {
+	d.sched(d.now().Add(d.Fleet.RetryAfter), func() {
+		if d.retryAt == at {
 			d.attach()
 		}
 	})
@@ -480,41 +534,42 @@ func (d *device) scheduleRetry() {
 // scheduleReset arms the firmware's modem reset after a time without service.
 func (d *device) scheduleReset() {
 	after := d.Fleet.Firmware.ModemResetAfterNoService
-	if after == 0 || d.resetAt.After(d.now()) {
+	if after == 0 || d.resetAt > d.at() {
 		return
 	}
-	at := d.now().Add(after)
+	at := d.at() + after
 	d.resetAt = at
-	d.r.s.At(at, func() {
-		if !d.resetAt.Equal(at) || !d.on || d.node != nil {
+	d.sched(d.now().Add(after), func() {
+		if d.resetAt != at || !d.on || d.node != nil {
 			return
 		}
-		d.log.Debug("modem reset after no service", zap.Duration("after", after))
+		d.r.log.Debug("modem reset after no service", zap.Stringer("device", &d.Device), zap.Duration("after", after))
 		d.sim.ModemReset(d.now())
-		d.bootIMSI = d.IMSIs[d.profileIndex()]
-		d.refreshUntil = time.Time{}
+		d.bootProfile = int8(d.profileIndex())
+		d.refreshUntil = 0
 		d.attach()
 	})
 }
 
 // scheduleTimer makes sure the applet's next timer is scheduled.
 func (d *device) scheduleTimer() {
-	at, ok := d.sim.NextTimer()
+	t, ok := d.sim.NextTimer()
 	if !ok || !d.on {
 		return
 	}
-	if at.Before(d.now()) {
-		at = d.now()
+	if t.Before(d.now()) {
+		t = d.now()
 	}
-	if d.timerAt.Equal(at) {
+	at := t.Sub(d.r.s.Start()) + 1
+	if d.timerAt == at {
 		return
 	}
 	d.timerAt = at
-	d.r.s.At(at, func() {
-		if !d.timerAt.Equal(at) || !d.on || d.r.err != nil {
+	d.sched(t, func() {
+		if d.timerAt != at || !d.on {
 			return
 		}
-		d.timerAt = time.Time{}
+		d.timerAt = 0
 		if dec := d.sim.Tick(d.now()); dec.Switch {
 			d.switched(dec)
 		}
@@ -526,11 +581,11 @@ func (d *device) scheduleTimer() {
 // applet, and a new network in the new country.
 func (d *device) move(iso string) {
 	c, _ := d.r.sc.World.Country(iso)
-	if !d.on || d.r.err != nil {
+	if !d.on {
 		return
 	}
 	d.closeSession()
-	d.country = c
+	d.mcc = c.MCC
 	dec := d.sim.Location(d.now(), c.MCC)
 	if dec.Switch {
 		d.switched(dec)
@@ -554,8 +609,8 @@ func (d *device) scheduleSession(first bool) {
 		wait = d.between(0, every)
 	}
 	node := d.node
-	d.r.s.After(wait, func() {
-		if d.node != node || node == nil || d.r.err != nil {
+	d.sched(d.now().Add(wait), func() {
+		if d.node != node || node == nil {
 			return // the device left that network: the next registration plans anew
 		}
 		d.openSession()
@@ -567,16 +622,16 @@ func (d *device) openSession() {
 	if d.session != nil {
 		return
 	}
-	sess, err := d.node.CreatePDPContext(context.Background(), d.ue, d.apn())
+	sess, err := d.node.CreatePDPContext(context.Background(), d.ue(int(d.regProfile)), d.apn())
 	if err != nil {
 		if !d.r.fatal(err) {
-			d.log.Debug("no data session", zap.Error(err))
+			d.r.log.Debug("no data session", zap.Stringer("device", &d.Device), zap.Error(err))
 		}
 		return
 	}
 	d.session = sess
 	end := d.r.s.Now().Add(d.between(d.Fleet.SessionLength[0], d.Fleet.SessionLength[1]))
-	d.r.s.At(end, func() { // a session still open when the run ends stays open: the endpoint ends ONLINE
+	d.sched(end, func() { // a session still open when the run ends stays open: the endpoint ends ONLINE
 		if d.session == sess {
 			d.closeSession()
 		}
@@ -591,11 +646,11 @@ func (d *device) closeSession() {
 	}
 	d.session = nil
 	f := d.Fleet
-	total := int64(f.VolumeKB[0]) + d.rnd.Int64N(int64(f.VolumeKB[1]-f.VolumeKB[0])+1)
+	total := int64(f.VolumeKB[0]) + int64(d.rnd.Uint64()%uint64(f.VolumeKB[1]-f.VolumeKB[0]+1))
 	total *= 1000
-	rx := total * int64(20+d.rnd.IntN(60)) / 100
+	rx := total * int64(20+d.intn(60)) / 100
 	err := d.node.DeletePDPContext(context.Background(), sess, events.Bytes(rx), events.Bytes(total-rx))
 	if err != nil && !d.r.fatal(err) {
-		d.log.Warn("Delete PDP Context", zap.Error(err))
+		d.r.log.Warn("Delete PDP Context", zap.Stringer("device", &d.Device), zap.Error(err))
 	}
 }

@@ -33,21 +33,21 @@ func TestDevicesFollowTheRanges(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, d := range devs {
-		for _, imsi := range d.IMSIs {
+		for _, imsi := range d.IMSIs() {
 			if seen[imsi] {
 				t.Fatalf("IMSI %s twice", imsi)
 			}
 			seen[imsi] = true
 		}
-		if len(d.IMEI) != 15 {
-			t.Errorf("device %v has IMEI %q", d.IMSIs, d.IMEI)
+		if len(d.IMEI()) != 15 {
+			t.Errorf("device %v has IMEI %q", d.IMSIs(), d.IMEI())
 		}
 	}
-	if devs[1].IMEI != "356938035640002" || devs[1].IMSIs[1] != "204089900000002" {
+	if devs[1].IMEI() != "356938035640002" || devs[1].IMSI(1) != "204089900000002" {
 		t.Errorf("second tracker: %+v", devs[1])
 	}
 	last := devs[len(devs)-1]
-	if last.Fleet.Name != "unknown-sims" || last.IMSIs[0] != "295060900009002" {
-		t.Errorf("last device %v of %s", last.IMSIs, last.Fleet.Name)
+	if last.Fleet.Name != "unknown-sims" || last.IMSI(0) != "295060900009002" {
+		t.Errorf("last device %v of %s", last.IMSIs(), last.Fleet.Name)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,7 +114,7 @@ type Node struct {
 type registration struct {
 	cs, ps   bool // registered on the S6a (VLR) and S6d (SGSN) side
 	msisdn   string
-	sessions map[*Session]struct{}
+	sessions []*Session // open PDP contexts, in the order they were opened
 }
 
 // Session is an open PDP context.
@@ -146,7 +147,7 @@ func (n *Node) sessionID(kind string) string {
 func (n *Node) reg(imsi string, create bool) *registration {
 	r := n.regs[imsi]
 	if r == nil && create {
-		r = &registration{sessions: map[*Session]struct{}{}}
+		r = &registration{}
 		n.regs[imsi] = r
 	}
 	return r
@@ -314,7 +315,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		info: events.PDPSession{SessionID: sessionUUID(uint64(pc.PDPContextID)), Context: pc}}
 	n.mu.Lock()
 	if r := n.reg(ue.IMSI, false); r != nil && r.ps {
-		r.sessions[s] = struct{}{}
+		r.sessions = append(r.sessions, s)
 		n.mu.Unlock()
 	} else {
 		// Cancelled while the request was in flight: close it again.
@@ -352,7 +353,9 @@ func sessionUUID(n uint64) string {
 func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.Bytes) error {
 	n.mu.Lock()
 	if r := n.reg(s.ue.IMSI, false); r != nil {
-		delete(r.sessions, s)
+		if i := slices.Index(r.sessions, s); i >= 0 {
+			r.sessions = slices.Delete(r.sessions, i, i+1)
+		}
 	}
 	n.mu.Unlock()
 	return n.deleteAtGGSN(ctx, s, rx, tx)
@@ -385,7 +388,7 @@ func (n *Node) Detach(ctx context.Context, ue UE) error {
 	if r == nil {
 		return nil
 	}
-	for s := range r.sessions {
+	for _, s := range r.sessions {
 		if err := n.deleteAtGGSN(ctx, s, 0, 0); err != nil {
 			return err
 		}
@@ -430,10 +433,7 @@ func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationReques
 			r.cs, r.ps = false, false
 		}
 		if !r.ps {
-			for s := range r.sessions {
-				sessions = append(sessions, s)
-			}
-			r.sessions = map[*Session]struct{}{}
+			sessions, r.sessions = r.sessions, nil
 		}
 		if !r.cs && !r.ps {
 			delete(n.regs, clr.IMSI)

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -72,11 +74,24 @@ embedded default runs.`, `
 		"Diameter on sctp, tcp, or auto (SCTP where the kernel has it, else TCP; \"wire\" is auto)")
 	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
 	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the run to this file")
+	memprofile := fs.String("memprofile", "", "write a heap profile (go tool pprof) taken at the end of the run to this file")
 	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck // stderr
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signalContext()
 	defer stop()
 
@@ -84,7 +99,7 @@ embedded default runs.`, `
 	if err != nil {
 		return err
 	}
-	o := fleetOptions{events: *eventsPath, speed: *speed, check: *check}
+	o := fleetOptions{events: *eventsPath, speed: *speed, check: *check, memprofile: *memprofile}
 	switch *transport {
 	case "inproc":
 		if o.inproc, err = newInproc(sc, store); err != nil {
@@ -302,6 +317,16 @@ func connectNodes(ctx context.Context, sc *scenarios.Scenario, nw *sgsn.Network,
 	return nil
 }
 
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}
+
 func resolveUDP(s string) (netip.AddrPort, error) {
 	a, err := net.ResolveUDPAddr("udp", s)
 	if err != nil {
@@ -312,14 +337,15 @@ func resolveUDP(s string) (netip.AddrPort, error) {
 }
 
 type fleetOptions struct {
-	hlr       string
-	transport string
-	ggsn      netip.AddrPort
-	gtp       string
-	events    string
-	speed     string
-	check     bool
-	inproc    *inprocElements // set: no sockets, the elements' cores are called directly
+	hlr        string
+	transport  string
+	ggsn       netip.AddrPort
+	gtp        string
+	events     string
+	speed      string
+	check      bool
+	inproc     *inprocElements // set: no sockets, the elements' cores are called directly
+	memprofile string
 }
 
 // runFleet runs the SGSN side: the serving nodes, the fleet on the
@@ -366,6 +392,11 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(states)),
 		zap.Duration("virtual_duration", sc.Duration), zap.String("speed", o.speed))
 	runErr := runner.Run(ctx)
+	if o.memprofile != "" {
+		if err := writeHeapProfile(o.memprofile); err != nil {
+			log.Warn("--memprofile", zap.Error(err))
+		}
+	}
 	closeErr := closeNet()
 	streamErr := stream.Close()
 	sum := stream.Summary(len(states))
