@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/wmnsk/go-gtp/gtpv1/ie"
-	"github.com/wmnsk/go-gtp/gtpv1/message"
 )
 
 // MessageType is the GTPv1 message type (TS 29.060 7.1, table 1).
@@ -224,33 +224,6 @@ func bodyWithExtensions(full []byte) ([]byte, error) {
 	return b, nil
 }
 
-// ies splits a message body into its IEs with go-gtp. The IE payloads alias
-// b.
-func ies(b []byte) ([]*ie.IE, error) {
-	for r := b; len(r) > 0; {
-		t := r[0]
-		var l int
-		switch {
-		case t < 128:
-			if tvLength[t] == 0 {
-				return nil, fmt.Errorf("unknown fixed-length IE type %d", t)
-			}
-			l = 1 + int(tvLength[t])
-		case len(r) < 3:
-			return nil, fmt.Errorf("IE type %d truncated", t)
-		case t == ie.ExtensionHeaderTypeList:
-			l = 2 + int(r[1])
-		default:
-			l = 3 + int(binary.BigEndian.Uint16(r[1:3]))
-		}
-		if l > len(r) {
-			return nil, fmt.Errorf("IE %s (%d) truncated", ieName(t), t)
-		}
-		r = r[l:]
-	}
-	return ie.ParseMultiIEs(b)
-}
-
 // Decode reads one GTPv1-C message. Parsing does not keep b: every field of
 // the returned message is a copy.
 //
@@ -260,6 +233,9 @@ func ies(b []byte) ([]*ie.IE, error) {
 // body is wrong. For a Create PDP Context Request with a missing or
 // incorrect IE the partly decoded request is returned with the error, so a
 // responder can find the SGSN's TEID.
+//
+// The IEs are read by hand, without go-gtp's IE objects, which cost most of
+// the allocations of an exchange; the tests hold it to go-gtp's reading.
 func Decode(b []byte) (Header, Message, error) {
 	h, err := DecodeHeader(b)
 	if err != nil {
@@ -276,11 +252,10 @@ func Decode(b []byte) (Header, Message, error) {
 	if err != nil {
 		return h, nil, &DecodeError{Header: h, Cause: CauseInvalidMessageFormat, Err: err}
 	}
-	list, err := ies(bb)
-	if err != nil {
+	d := decoder{h: h}
+	if err := d.scan(bb); err != nil {
 		return h, nil, &DecodeError{Header: h, Cause: CauseInvalidMessageFormat, Err: err}
 	}
-	d := decoder{h: h, ies: list}
 	var m Message
 	switch h.Type {
 	case MsgEchoRequest:
@@ -307,22 +282,96 @@ func Decode(b []byte) (Header, Message, error) {
 	return h, m, nil
 }
 
-// decoder looks IEs up and records the first problem as a *DecodeError.
-type decoder struct {
-	h   Header
-	ies []*ie.IE
-	err *DecodeError
+// Slots of the IEs the decoder reads; every other IE is skipped by its
+// length.
+const (
+	slotNone = iota
+	slotCause
+	slotIMSI
+	slotRAI
+	slotRecovery
+	slotSelectionMode
+	slotTEIDDataI
+	slotTEIDCPlane
+	slotTeardownInd
+	slotNSAPI
+	slotChargingID
+	slotEndUserAddress
+	slotAPN
+	slotGSNAddress
+	slotMSISDN
+	slotQoSProfile
+	slotRATType
+	slotULI
+	slotIMEISV
+	numSlots
+)
+
+var ieSlot = [256]uint8{
+	ie.Cause: slotCause, ie.IMSI: slotIMSI, ie.RouteingAreaIdentity: slotRAI,
+	ie.Recovery: slotRecovery, ie.SelectionMode: slotSelectionMode,
+	ie.TEIDDataI: slotTEIDDataI, ie.TEIDCPlane: slotTEIDCPlane,
+	ie.TeardownInd: slotTeardownInd, ie.NSAPI: slotNSAPI, ie.ChargingID: slotChargingID,
+	ie.EndUserAddress: slotEndUserAddress, ie.AccessPointName: slotAPN,
+	ie.GSNAddress: slotGSNAddress, ie.MSISDN: slotMSISDN, ie.QoSProfile: slotQoSProfile,
+	ie.RATType: slotRATType, ie.UserLocationInformation: slotULI, ie.IMEISV: slotIMEISV,
 }
 
-// get returns the n-th (0-based) IE of type t, nil if absent.
-func (d *decoder) get(t uint8, n int) *ie.IE {
-	for _, i := range d.ies {
-		if i.Type == t {
-			if n == 0 {
-				return i
+// decoder holds the payloads of the first IE of each type it reads (and of
+// the second GSN Address), aliasing the message, and records the first
+// problem as a *DecodeError. A nil payload is an absent IE.
+type decoder struct {
+	h    Header
+	ies  [numSlots][]byte
+	gsn2 []byte
+	err  *DecodeError
+}
+
+// scan splits a message body into IEs (TS 29.060 7.7: TV IEs with the
+// lengths of tvLength, TLV IEs with a 2-octet length, the Extension Header
+// Type List with a 1-octet one).
+func (d *decoder) scan(b []byte) error {
+	for len(b) > 0 {
+		t := b[0]
+		var start, end int
+		switch {
+		case t < 128:
+			if tvLength[t] == 0 {
+				return fmt.Errorf("unknown fixed-length IE type %d", t)
 			}
-			n--
+			start, end = 1, 1+int(tvLength[t])
+		case len(b) < 3:
+			return fmt.Errorf("IE type %d truncated", t)
+		case t == ie.ExtensionHeaderTypeList:
+			start, end = 2, 2+int(b[1])
+		default:
+			start, end = 3, 3+int(binary.BigEndian.Uint16(b[1:3]))
 		}
+		if end > len(b) {
+			return fmt.Errorf("IE %s (%d) truncated", ieName(t), t)
+		}
+		if s := ieSlot[t]; s != slotNone {
+			p := b[start:end:end] // never nil, even when empty
+			switch {
+			case d.ies[s] == nil:
+				d.ies[s] = p
+			case s == slotGSNAddress && d.gsn2 == nil:
+				d.gsn2 = p
+			}
+		}
+		b = b[end:]
+	}
+	return nil
+}
+
+// get returns the payload of the n-th (0-based) IE of type t, nil if absent;
+// only the GSN Address has a second one.
+func (d *decoder) get(t uint8, n int) []byte {
+	switch {
+	case n == 0:
+		return d.ies[ieSlot[t]]
+	case n == 1 && t == ie.GSNAddress:
+		return d.gsn2
 	}
 	return nil
 }
@@ -334,57 +383,56 @@ func (d *decoder) fail(c Cause, t uint8, err error) {
 }
 
 // mandatory returns the n-th IE of type t, recording 202 if it is absent.
-func (d *decoder) mandatory(t uint8, n int) *ie.IE {
-	i := d.get(t, n)
-	if i == nil {
+func (d *decoder) mandatory(t uint8, n int) []byte {
+	p := d.get(t, n)
+	if p == nil {
 		d.fail(CauseMandatoryIEMissing, t, nil)
 	}
-	return i
+	return p
 }
 
 func (d *decoder) incorrect(t uint8, err error) { d.fail(CauseMandatoryIEIncorrect, t, err) }
 
-func u8(i *ie.IE) uint8   { return i.Payload[0] } // TV lengths are checked by ies
-func u32(i *ie.IE) uint32 { return binary.BigEndian.Uint32(i.Payload) }
+func u32(p []byte) uint32 { return binary.BigEndian.Uint32(p) } // TV lengths are checked by scan
 
-func (d *decoder) addr(i *ie.IE) netip.Addr {
-	if i == nil {
+func (d *decoder) addr(t uint8, p []byte) netip.Addr {
+	if p == nil {
 		return netip.Addr{}
 	}
-	a, ok := netip.AddrFromSlice(i.Payload)
+	a, ok := netip.AddrFromSlice(p)
 	if !ok {
-		d.incorrect(i.Type, fmt.Errorf("%d bytes is not an IPv4 or IPv6 address", len(i.Payload)))
+		d.incorrect(t, fmt.Errorf("%d bytes is not an IPv4 or IPv6 address", len(p)))
 	}
 	return a
 }
 
 func (d *decoder) cause() Cause {
-	if i := d.mandatory(ie.Cause, 0); i != nil {
-		return Cause(u8(i))
+	if p := d.mandatory(ie.Cause, 0); p != nil {
+		return Cause(p[0])
 	}
 	return 0
 }
 
-func recovery(i *ie.IE) *uint8 {
-	if i == nil {
+func recovery(p []byte) *uint8 {
+	if p == nil {
 		return nil
 	}
-	v := u8(i)
+	v := p[0]
 	return &v
 }
 
 func (d *decoder) echoResponse() *EchoResponse {
 	m := &EchoResponse{}
-	if i := d.mandatory(ie.Recovery, 0); i != nil {
-		m.Recovery = u8(i)
+	if p := d.mandatory(ie.Recovery, 0); p != nil {
+		m.Recovery = p[0]
 	}
 	return m
 }
 
 func (d *decoder) createRequest() *CreatePDPContextRequest {
 	m := &CreatePDPContextRequest{Recovery: recovery(d.get(ie.Recovery, 0))}
-	if i := d.mandatory(ie.IMSI, 0); i != nil {
-		s, err := tbcdDecode(i.Payload)
+	if p := d.mandatory(ie.IMSI, 0); p != nil {
+		s, err := tbcdDecode(p)
 		if err == nil && len(s) == 0 {
 			err = errors.New("no digits")
 		}
@@ -393,72 +441,71 @@ func (d *decoder) createRequest() *CreatePDPContextRequest {
 		}
 		m.IMSI = s
 	}
-	if i := d.get(ie.SelectionMode, 0); i != nil {
-		m.SelectionMode = u8(i) & 0x03
+	if p := d.get(ie.SelectionMode, 0); p != nil {
+		m.SelectionMode = p[0] & 0x03
 	}
-	if i := d.mandatory(ie.TEIDDataI, 0); i != nil {
-		m.TEIDData = u32(i)
+	if p := d.mandatory(ie.TEIDDataI, 0); p != nil {
+		m.TEIDData = u32(p)
 	}
-	if i := d.mandatory(ie.TEIDCPlane, 0); i != nil {
-		m.TEIDControl = u32(i)
+	if p := d.mandatory(ie.TEIDCPlane, 0); p != nil {
+		m.TEIDControl = u32(p)
 	}
-	if i := d.mandatory(ie.NSAPI, 0); i != nil {
-		m.NSAPI = u8(i) & 0x0f
+	if p := d.mandatory(ie.NSAPI, 0); p != nil {
+		m.NSAPI = p[0] & 0x0f
 	}
-	if i := d.get(ie.EndUserAddress, 0); i != nil {
-		if len(i.Payload) < 2 {
+	if p := d.get(ie.EndUserAddress, 0); p != nil {
+		if len(p) < 2 {
 			d.incorrect(ie.EndUserAddress, errors.New("shorter than the PDP type"))
 		} else {
-			m.PDPType = PDPType(binary.BigEndian.Uint16(i.Payload))
+			m.PDPType = PDPType(binary.BigEndian.Uint16(p))
 		}
 	}
-	if i := d.mandatory(ie.AccessPointName, 0); i != nil {
-		apn, err := apnDecode(i.Payload)
+	if p := d.mandatory(ie.AccessPointName, 0); p != nil {
+		apn, err := apnDecode(p)
 		if err != nil {
 			d.incorrect(ie.AccessPointName, err)
 		}
 		m.APN = apn
 	}
-	m.SGSNControlAddr = d.addr(d.mandatory(ie.GSNAddress, 0))
-	m.SGSNUserAddr = d.addr(d.mandatory(ie.GSNAddress, 1))
-	if i := d.mandatory(ie.QoSProfile, 0); i != nil {
-		if len(i.Payload) < 4 {
+	m.SGSNControlAddr = d.addr(ie.GSNAddress, d.mandatory(ie.GSNAddress, 0))
+	m.SGSNUserAddr = d.addr(ie.GSNAddress, d.mandatory(ie.GSNAddress, 1))
+	if p := d.mandatory(ie.QoSProfile, 0); p != nil {
+		if len(p) < 4 {
 			d.incorrect(ie.QoSProfile, errors.New("shorter than 4 octets"))
 		}
-		m.QoSProfile = append([]byte(nil), i.Payload...)
+		m.QoSProfile = append([]byte(nil), p...)
 	}
 	// Optional IEs: an incorrect one is ignored (TS 29.060 11.1.11).
-	if i := d.get(ie.MSISDN, 0); i != nil && len(i.Payload) > 1 {
-		if s, err := tbcdDecode(i.Payload[1:]); err == nil {
+	if p := d.get(ie.MSISDN, 0); len(p) > 1 {
+		if s, err := tbcdDecode(p[1:]); err == nil {
 			m.MSISDN = s
 		}
 	}
-	if i := d.get(ie.IMEISV, 0); i != nil {
-		if s, err := tbcdDecode(i.Payload); err == nil {
+	if p := d.get(ie.IMEISV, 0); p != nil {
+		if s, err := tbcdDecode(p); err == nil {
 			m.IMEISV = s
 		}
 	}
-	if i := d.get(ie.RATType, 0); i != nil && len(i.Payload) == 1 {
-		m.RATType = RATType(i.Payload[0])
+	if p := d.get(ie.RATType, 0); len(p) == 1 {
+		m.RATType = RATType(p[0])
 	}
 	m.Location = location(d.get(ie.RouteingAreaIdentity, 0), d.get(ie.UserLocationInformation, 0))
 	return m
 }
 
 // location merges the RAI (MCC, MNC, LAC, RAC) and the ULI (CI or SAC).
-func location(rai, uli *ie.IE) *Location {
+func location(rai, uli []byte) *Location {
 	var l Location
 	ok := false
 	if rai != nil {
-		if mcc, mnc, err := plmnDecode(rai.Payload[0:3]); err == nil {
+		if mcc, mnc, err := plmnDecode(rai[0:3]); err == nil {
 			l.MCC, l.MNC = mcc, mnc
-			l.LAC = binary.BigEndian.Uint16(rai.Payload[3:5])
-			l.RAC = rai.Payload[5]
+			l.LAC = binary.BigEndian.Uint16(rai[3:5])
+			l.RAC = rai[5]
 			ok = true
 		}
 	}
-	if uli != nil && len(uli.Payload) >= 7 {
-		p := uli.Payload
+	if p := uli; len(p) >= 7 {
 		mcc, mnc, err := plmnDecode(p[1:4])
 		if err == nil && (!ok || (mcc == l.MCC && mnc == l.MNC)) {
 			l.MCC, l.MNC = mcc, mnc
@@ -491,17 +538,16 @@ func (d *decoder) createResponse() *CreatePDPContextResponse {
 	if !m.Cause.Accepted() {
 		return m
 	}
-	if i := d.mandatory(ie.TEIDDataI, 0); i != nil {
-		m.TEIDData = u32(i)
+	if p := d.mandatory(ie.TEIDDataI, 0); p != nil {
+		m.TEIDData = u32(p)
 	}
-	if i := d.mandatory(ie.TEIDCPlane, 0); i != nil {
-		m.TEIDControl = u32(i)
+	if p := d.mandatory(ie.TEIDCPlane, 0); p != nil {
+		m.TEIDControl = u32(p)
 	}
-	if i := d.get(ie.ChargingID, 0); i != nil {
-		m.ChargingID = u32(i)
+	if p := d.get(ie.ChargingID, 0); p != nil {
+		m.ChargingID = u32(p)
 	}
-	if i := d.mandatory(ie.EndUserAddress, 0); i != nil {
-		p := i.Payload
+	if p := d.mandatory(ie.EndUserAddress, 0); p != nil {
 		switch {
 		case len(p) < 2:
 			d.incorrect(ie.EndUserAddress, errors.New("shorter than the PDP type"))
@@ -513,21 +559,21 @@ func (d *decoder) createResponse() *CreatePDPContextResponse {
 			m.EndUserAddress = netip.AddrFrom4([4]byte(p[2:6]))
 		}
 	}
-	m.GGSNControlAddr = d.addr(d.mandatory(ie.GSNAddress, 0))
-	m.GGSNUserAddr = d.addr(d.mandatory(ie.GSNAddress, 1))
-	if i := d.get(ie.QoSProfile, 0); i != nil {
-		m.QoSProfile = append([]byte(nil), i.Payload...)
+	m.GGSNControlAddr = d.addr(ie.GSNAddress, d.mandatory(ie.GSNAddress, 0))
+	m.GGSNUserAddr = d.addr(ie.GSNAddress, d.mandatory(ie.GSNAddress, 1))
+	if p := d.get(ie.QoSProfile, 0); p != nil {
+		m.QoSProfile = append([]byte(nil), p...)
 	}
 	return m
 }
 
 func (d *decoder) deleteRequest() *DeletePDPContextRequest {
 	m := &DeletePDPContextRequest{TEID: d.h.TEID}
-	if i := d.mandatory(ie.NSAPI, 0); i != nil {
-		m.NSAPI = u8(i) & 0x0f
+	if p := d.mandatory(ie.NSAPI, 0); p != nil {
+		m.NSAPI = p[0] & 0x0f
 	}
-	if i := d.get(ie.TeardownInd, 0); i != nil {
-		m.TeardownInd = u8(i)&0x01 == 1
+	if p := d.get(ie.TeardownInd, 0); p != nil {
+		m.TeardownInd = p[0]&0x01 == 1
 	}
 	return m
 }
@@ -540,248 +586,347 @@ func (d *decoder) deleteResponse() *DeletePDPContextResponse {
 // header TEID comes from the message: 0 for Echo and Create PDP Context
 // Request, the TEID field of the others.
 //
-// It validates m first (ErrInvalid), because go-gtp silently drops an IE it
-// cannot build. Each call builds fresh go-gtp objects, marshalled once,
-// which avoids go-gtp's marshal-twice bug.
+// It validates m first (ErrInvalid) and writes the IEs by hand in the
+// order of TS 29.060 7.3, the bytes go-gtp's message objects would give
+// (the tests compare both), with one allocation.
 func Marshal(m Message, seq uint16) ([]byte, error) {
-	var msg message.Message
+	return appendMessage(nil, m, seq)
+}
+
+// appendMessage is Marshal appending to b, which may be a reused buffer;
+// on error b is returned unchanged.
+func appendMessage(b []byte, m Message, seq uint16) ([]byte, error) {
+	w := writer{b: b, start: len(b)}
 	switch m := m.(type) {
 	case *EchoRequest:
-		msg = message.NewEchoRequest(seq)
+		w.header(MsgEchoRequest, 0, seq, 0)
 	case *EchoResponse:
-		msg = message.NewEchoResponse(seq, ie.NewRecovery(m.Recovery))
+		w.header(MsgEchoResponse, 0, seq, 2)
+		w.tv1(ie.Recovery, m.Recovery)
 	case *VersionNotSupported:
-		msg = message.NewVersionNotSupported(0, seq)
+		w.header(MsgVersionNotSupported, 0, seq, 0)
 	case *CreatePDPContextRequest:
-		ies, err := createRequestIEs(m)
-		if err != nil {
-			return nil, err
+		if err := checkCreateRequest(m); err != nil {
+			return b, err
 		}
-		msg = message.NewCreatePDPContextRequest(0, seq, ies...)
+		w.createRequest(m, seq)
 	case *CreatePDPContextResponse:
-		ies, err := createResponseIEs(m)
-		if err != nil {
-			return nil, err
+		if err := checkCreateResponse(m); err != nil {
+			return b, err
 		}
-		msg = message.NewCreatePDPContextResponse(m.TEID, seq, ies...)
+		w.createResponse(m, seq)
 	case *DeletePDPContextRequest:
 		if m.NSAPI > 15 {
-			return nil, fmt.Errorf("%w: NSAPI %d > 15", ErrInvalid, m.NSAPI)
+			return b, invalid("NSAPI %d > 15", m.NSAPI)
 		}
-		ies := []*ie.IE{ie.NewNSAPI(m.NSAPI)}
+		w.header(MsgDeletePDPContextRequest, m.TEID, seq, 4)
 		if m.TeardownInd {
-			ies = append([]*ie.IE{ie.NewTeardownInd(true)}, ies...)
+			w.tv1(ie.TeardownInd, 0xff)
 		}
-		msg = message.NewDeletePDPContextRequest(m.TEID, seq, ies...)
+		w.tv1(ie.NSAPI, m.NSAPI)
 	case *DeletePDPContextResponse:
 		if m.Cause == 0 {
-			return nil, fmt.Errorf("%w: no cause", ErrInvalid)
+			return b, invalid("no cause")
 		}
-		msg = message.NewDeletePDPContextResponse(m.TEID, seq, ie.NewCause(uint8(m.Cause)))
+		w.header(MsgDeletePDPContextResponse, m.TEID, seq, 2)
+		w.tv1(ie.Cause, uint8(m.Cause))
 	case nil:
-		return nil, fmt.Errorf("%w: nil message", ErrInvalid)
+		return b, invalid("nil message")
 	default:
-		return nil, fmt.Errorf("%w: %T is not a gtpc message", ErrInvalid, m)
+		return b, invalid("%T is not a gtpc message", m)
 	}
-	b := make([]byte, msg.MarshalLen())
-	if err := msg.MarshalTo(b); err != nil {
-		return nil, fmt.Errorf("gtpc: marshal %v: %w", m.MessageType(), err)
+	n := len(w.b) - w.start - 8
+	if n > 0xffff {
+		return b, invalid("%v of %d octets: longer than a GTP length can say", m.MessageType(), n+8)
 	}
-	b[0] = flagsV1 // go-gtp's default, stated here because Decode insists on it
-	return b, nil
+	binary.BigEndian.PutUint16(w.b[w.start+2:], uint16(n))
+	return w.b, nil
 }
 
 func invalid(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...)
 }
 
-func gsnAddress(name string, a netip.Addr) (*ie.IE, error) {
-	if !a.IsValid() {
-		return nil, invalid("%s missing", name)
-	}
-	a = a.Unmap()
-	s := a.AsSlice()
-	return ie.New(ie.GSNAddress, s), nil
+// writer appends a message: the header (TS 29.060 6, with the sequence
+// number, no N-PDU number, no extension header) then IEs (7.7).
+type writer struct {
+	b     []byte
+	start int
 }
 
-func createRequestIEs(m *CreatePDPContextRequest) ([]*ie.IE, error) {
-	imsi, err := tbcdEncode(m.IMSI, 8)
-	if err != nil || len(m.IMSI) < 6 || len(m.IMSI) > 15 {
-		return nil, invalid("IMSI %q: want 6 to 15 digits", m.IMSI)
+// header writes the 12 header octets, the length left 0, making room for
+// about n more octets of IEs.
+func (w *writer) header(t MessageType, teid uint32, seq uint16, n int) {
+	w.b = slices.Grow(w.b, headerLen+n)
+	w.b = append(w.b, flagsV1, byte(t), 0, 0)
+	w.b = binary.BigEndian.AppendUint32(w.b, teid)
+	w.b = binary.BigEndian.AppendUint16(w.b, seq)
+	w.b = append(w.b, 0, 0)
+}
+
+func (w *writer) tv1(t, v uint8) { w.b = append(w.b, t, v) }
+
+func (w *writer) tv4(t uint8, v uint32) {
+	w.b = append(w.b, t)
+	w.b = binary.BigEndian.AppendUint32(w.b, v)
+}
+
+// tlv starts a TLV IE of n octets; the caller appends them.
+func (w *writer) tlv(t uint8, n int) {
+	w.b = append(w.b, t, byte(n>>8), byte(n))
+}
+
+func (w *writer) tlvBytes(t uint8, p []byte) {
+	w.tlv(t, len(p))
+	w.b = append(w.b, p...)
+}
+
+func (w *writer) gsnAddress(a netip.Addr) {
+	a = a.Unmap()
+	if a.Is4() {
+		v := a.As4()
+		w.tlvBytes(ie.GSNAddress, v[:])
+		return
+	}
+	v := a.As16()
+	w.tlvBytes(ie.GSNAddress, v[:])
+}
+
+// tbcd appends digits two per octet, low nibble first, in n octets filled
+// with 0xF (TS 29.002 TBCD-STRING). go-gtp fills a short IMSI with 0x0,
+// which reads back as extra zeros; this is one reason the codec packs
+// digits itself. s holds only digits and fits.
+func (w *writer) tbcd(s string, n int) {
+	for i := range n {
+		o := byte(0xff)
+		if 2*i < len(s) {
+			o = 0xf0 | (s[2*i] - '0')
+		}
+		if 2*i+1 < len(s) {
+			o = o&0x0f | (s[2*i+1]-'0')<<4
+		}
+		w.b = append(w.b, o)
+	}
+}
+
+// plmn appends MCC and a 2- or 3-digit MNC (TS 24.008 10.5.1.3), checked
+// by checkPLMN.
+func (w *writer) plmn(mcc, mnc string) {
+	mnc3 := byte(0xf)
+	if len(mnc) == 3 {
+		mnc3 = mnc[2] - '0'
+	}
+	w.b = append(w.b,
+		(mcc[1]-'0')<<4|(mcc[0]-'0'),
+		mnc3<<4|(mcc[2]-'0'),
+		(mnc[1]-'0')<<4|(mnc[0]-'0'),
+	)
+}
+
+func checkPLMN(mcc, mnc string) error {
+	if len(mcc) != 3 || (len(mnc) != 2 && len(mnc) != 3) || !digits(mcc) || !digits(mnc) {
+		return fmt.Errorf("MCC %q MNC %q: want 3 and 2 or 3 digits", mcc, mnc)
+	}
+	return nil
+}
+
+// checkAPN checks an APN for the APN IE (TS 23.003 9.1).
+func checkAPN(apn string) error {
+	if len(apn) > 100 {
+		return errors.New("longer than 100 octets")
+	}
+	for l := range strings.SplitSeq(apn, ".") {
+		if l == "" || len(l) > 63 {
+			return errors.New("empty or too long label")
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return fmt.Errorf("character %q not allowed", c)
+			}
+		}
+	}
+	return nil
+}
+
+// apn appends the APN IE payload: each label after its length.
+func (w *writer) apn(apn string) {
+	for l := range strings.SplitSeq(apn, ".") {
+		w.b = append(w.b, byte(len(l)))
+		w.b = append(w.b, l...)
+	}
+}
+
+func checkQoS(q []byte) error {
+	if q != nil && (len(q) < 4 || len(q) > 255) {
+		return invalid("QoS profile of %d octets: want 4 to 255", len(q))
+	}
+	return nil
+}
+
+func qosOrDefault(q []byte) []byte {
+	if q == nil {
+		return DefaultQoSProfile
+	}
+	return q
+}
+
+// checkCreateRequest finds what Marshal cannot encode, in the order the
+// fields are checked since the first version of the codec.
+func checkCreateRequest(m *CreatePDPContextRequest) error {
+	if len(m.IMSI) < 6 || len(m.IMSI) > 15 || !digits(m.IMSI) {
+		return invalid("IMSI %q: want 6 to 15 digits", m.IMSI)
 	}
 	if m.APN == "" {
-		return nil, invalid("APN missing")
+		return invalid("APN missing")
 	}
-	apn, err := apnEncode(m.APN)
-	if err != nil {
-		return nil, invalid("APN %q: %v", m.APN, err)
+	if err := checkAPN(m.APN); err != nil {
+		return invalid("APN %q: %v", m.APN, err)
 	}
 	if m.NSAPI > 15 {
-		return nil, invalid("NSAPI %d > 15", m.NSAPI)
+		return invalid("NSAPI %d > 15", m.NSAPI)
 	}
 	if m.SelectionMode > 3 {
-		return nil, invalid("selection mode %d > 3", m.SelectionMode)
+		return invalid("selection mode %d > 3", m.SelectionMode)
 	}
-	ctrl, err := gsnAddress("SGSN control address", m.SGSNControlAddr)
-	if err != nil {
-		return nil, err
+	if !m.SGSNControlAddr.IsValid() {
+		return invalid("SGSN control address missing")
 	}
-	user, err := gsnAddress("SGSN user address", m.SGSNUserAddr)
-	if err != nil {
-		return nil, err
+	if !m.SGSNUserAddr.IsValid() {
+		return invalid("SGSN user address missing")
 	}
+	if err := checkQoS(m.QoSProfile); err != nil {
+		return err
+	}
+	if l := m.Location; l != nil {
+		if err := checkPLMN(l.MCC, l.MNC); err != nil {
+			return invalid("location: %v", err)
+		}
+	}
+	if m.MSISDN != "" {
+		for i := 0; i < len(m.MSISDN); i++ {
+			if c := m.MSISDN[i]; c < '0' || c > '9' {
+				return invalid("MSISDN %q: %q is not a digit", m.MSISDN, c)
+			}
+		}
+	}
+	if m.IMEISV != "" && (len(m.IMEISV) < 14 || len(m.IMEISV) > 16 || !digits(m.IMEISV)) {
+		return invalid("IMEISV %q: want 14 to 16 digits", m.IMEISV)
+	}
+	return nil
+}
+
+func (w *writer) createRequest(m *CreatePDPContextRequest, seq uint16) {
+	w.header(MsgCreatePDPContextRequest, 0, seq, 120+len(m.APN)+len(m.QoSProfile)+len(m.MSISDN)/2)
+	w.b = append(w.b, ie.IMSI)
+	w.tbcd(m.IMSI, 8)
+	if l := m.Location; l != nil {
+		w.b = append(w.b, ie.RouteingAreaIdentity)
+		w.plmn(l.MCC, l.MNC)
+		w.b = binary.BigEndian.AppendUint16(w.b, l.LAC)
+		w.b = append(w.b, l.RAC)
+	}
+	if m.Recovery != nil {
+		w.tv1(ie.Recovery, *m.Recovery)
+	}
+	w.tv1(ie.SelectionMode, 0xfc|m.SelectionMode)
+	w.tv4(ie.TEIDDataI, m.TEIDData)
+	w.tv4(ie.TEIDCPlane, m.TEIDControl)
+	w.tv1(ie.NSAPI, m.NSAPI)
 	pdp := m.PDPType
 	if pdp == 0 {
 		pdp = PDPTypeIPv4
 	}
-	qos, err := qosProfile(m.QoSProfile)
-	if err != nil {
-		return nil, err
-	}
-	list := []*ie.IE{
-		ie.New(ie.IMSI, imsi),
-	}
-	if l := m.Location; l != nil {
-		plmn, err := plmnEncode(l.MCC, l.MNC)
-		if err != nil {
-			return nil, invalid("location: %v", err)
-		}
-		rai := make([]byte, 6)
-		copy(rai, plmn)
-		binary.BigEndian.PutUint16(rai[3:5], l.LAC)
-		rai[5] = l.RAC
-		list = append(list, ie.New(ie.RouteingAreaIdentity, rai))
-	}
-	if m.Recovery != nil {
-		list = append(list, ie.NewRecovery(*m.Recovery))
-	}
-	list = append(list,
-		ie.NewSelectionMode(0xfc|m.SelectionMode),
-		ie.NewTEIDDataI(m.TEIDData),
-		ie.NewTEIDCPlane(m.TEIDControl),
-		ie.NewNSAPI(m.NSAPI),
-		ie.New(ie.EndUserAddress, []byte{byte(pdp >> 8), byte(pdp)}),
-		ie.New(ie.AccessPointName, apn),
-		ctrl, user,
-	)
+	w.tlv(ie.EndUserAddress, 2)
+	w.b = binary.BigEndian.AppendUint16(w.b, uint16(pdp))
+	w.tlv(ie.AccessPointName, len(m.APN)+1)
+	w.apn(m.APN)
+	w.gsnAddress(m.SGSNControlAddr)
+	w.gsnAddress(m.SGSNUserAddr)
 	if m.MSISDN != "" {
-		d, err := tbcdEncode(m.MSISDN, (len(m.MSISDN)+1)/2)
-		if err != nil {
-			return nil, invalid("MSISDN %q: %v", m.MSISDN, err)
-		}
+		n := (len(m.MSISDN) + 1) / 2
+		w.tlv(ie.MSISDN, 1+n)
 		// 0x91: no extension, international number, ISDN/E.164 (TS 29.002 AddressString).
-		list = append(list, ie.New(ie.MSISDN, append([]byte{0x91}, d...)))
+		w.b = append(w.b, 0x91)
+		w.tbcd(m.MSISDN, n)
 	}
-	list = append(list, ie.NewQoSProfile(qos))
+	w.tlvBytes(ie.QoSProfile, qosOrDefault(m.QoSProfile))
 	if m.RATType != 0 {
-		list = append(list, ie.NewRATType(uint8(m.RATType)))
+		w.tlv(ie.RATType, 1)
+		w.b = append(w.b, uint8(m.RATType))
 	}
 	if l := m.Location; l != nil {
-		uli := make([]byte, 8)
-		plmn, _ := plmnEncode(l.MCC, l.MNC)
-		copy(uli[1:4], plmn)
-		binary.BigEndian.PutUint16(uli[4:6], l.LAC)
+		w.tlv(ie.UserLocationInformation, 8)
 		if l.SAC != 0 {
-			uli[0] = 1 // SAI
-			binary.BigEndian.PutUint16(uli[6:8], l.SAC)
+			w.b = append(w.b, 1) // SAI
 		} else {
-			uli[0] = 0 // CGI
-			binary.BigEndian.PutUint16(uli[6:8], l.CI)
+			w.b = append(w.b, 0) // CGI
 		}
-		list = append(list, ie.New(ie.UserLocationInformation, uli))
+		w.plmn(l.MCC, l.MNC)
+		w.b = binary.BigEndian.AppendUint16(w.b, l.LAC)
+		if l.SAC != 0 {
+			w.b = binary.BigEndian.AppendUint16(w.b, l.SAC)
+		} else {
+			w.b = binary.BigEndian.AppendUint16(w.b, l.CI)
+		}
 	}
 	if m.IMEISV != "" {
-		d, err := tbcdEncode(m.IMEISV, 8)
-		if err != nil || len(m.IMEISV) < 14 {
-			return nil, invalid("IMEISV %q: want 14 to 16 digits", m.IMEISV)
-		}
-		list = append(list, ie.New(ie.IMEISV, d))
+		w.tlv(ie.IMEISV, 8)
+		w.tbcd(m.IMEISV, 8)
 	}
-	return list, nil
 }
 
-func qosProfile(q []byte) ([]byte, error) {
-	if q == nil {
-		return append([]byte(nil), DefaultQoSProfile...), nil
-	}
-	if len(q) < 4 || len(q) > 255 {
-		return nil, invalid("QoS profile of %d octets: want 4 to 255", len(q))
-	}
-	return append([]byte(nil), q...), nil
-}
-
-func createResponseIEs(m *CreatePDPContextResponse) ([]*ie.IE, error) {
+func checkCreateResponse(m *CreatePDPContextResponse) error {
 	if m.Cause == 0 {
-		return nil, invalid("no cause")
+		return invalid("no cause")
 	}
-	list := []*ie.IE{ie.NewCause(uint8(m.Cause))}
 	if !m.Cause.Accepted() {
-		if m.Recovery != nil {
-			list = append(list, ie.NewRecovery(*m.Recovery))
-		}
-		return list, nil
+		return nil
 	}
-	var eua *ie.IE
-	switch a := m.EndUserAddress.Unmap(); {
-	case a.Is4():
-		v := a.As4()
-		eua = ie.New(ie.EndUserAddress, append([]byte{0xf1, 0x21}, v[:]...))
-	case a.Is6():
-		v := a.As16()
-		eua = ie.New(ie.EndUserAddress, append([]byte{0xf1, 0x57}, v[:]...))
-	default:
-		return nil, invalid("accepted without an end user address")
+	if !m.EndUserAddress.IsValid() {
+		return invalid("accepted without an end user address")
 	}
-	ctrl, err := gsnAddress("GGSN control address", m.GGSNControlAddr)
-	if err != nil {
-		return nil, err
+	if !m.GGSNControlAddr.IsValid() {
+		return invalid("GGSN control address missing")
 	}
-	user, err := gsnAddress("GGSN user address", m.GGSNUserAddr)
-	if err != nil {
-		return nil, err
+	if !m.GGSNUserAddr.IsValid() {
+		return invalid("GGSN user address missing")
 	}
-	qos, err := qosProfile(m.QoSProfile)
-	if err != nil {
-		return nil, err
-	}
-	list = append(list, ie.NewReorderingRequired(false))
-	if m.Recovery != nil {
-		list = append(list, ie.NewRecovery(*m.Recovery))
-	}
-	list = append(list,
-		ie.NewTEIDDataI(m.TEIDData),
-		ie.NewTEIDCPlane(m.TEIDControl),
-		ie.NewChargingID(m.ChargingID),
-		eua, ctrl, user,
-		ie.NewQoSProfile(qos),
-	)
-	return list, nil
+	return checkQoS(m.QoSProfile)
 }
 
-// tbcdEncode packs digits two per octet, low nibble first, into n octets
-// filled with 0xF (TS 29.002 TBCD-STRING). go-gtp fills a short IMSI with
-// 0x0, which reads back as extra zeros; this is why the codec packs IMSIs
-// itself.
-func tbcdEncode(s string, n int) ([]byte, error) {
-	if s == "" || len(s) > 2*n {
-		return nil, fmt.Errorf("%d digits do not fit %d octets", len(s), n)
-	}
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = 0xff
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return nil, fmt.Errorf("%q is not a digit", c)
+func (w *writer) createResponse(m *CreatePDPContextResponse, seq uint16) {
+	if !m.Cause.Accepted() {
+		w.header(MsgCreatePDPContextResponse, m.TEID, seq, 4)
+		w.tv1(ie.Cause, uint8(m.Cause))
+		if m.Recovery != nil {
+			w.tv1(ie.Recovery, *m.Recovery)
 		}
-		if i%2 == 0 {
-			b[i/2] = 0xf0 | (c - '0')
-		} else {
-			b[i/2] = b[i/2]&0x0f | (c-'0')<<4
-		}
+		return
 	}
-	return b, nil
+	w.header(MsgCreatePDPContextResponse, m.TEID, seq, 100+len(m.QoSProfile))
+	w.tv1(ie.Cause, uint8(m.Cause))
+	w.tv1(ie.ReorderingRequired, 0xfe) // not required
+	if m.Recovery != nil {
+		w.tv1(ie.Recovery, *m.Recovery)
+	}
+	w.tv4(ie.TEIDDataI, m.TEIDData)
+	w.tv4(ie.TEIDCPlane, m.TEIDControl)
+	w.tv4(ie.ChargingID, m.ChargingID)
+	if a := m.EndUserAddress.Unmap(); a.Is4() {
+		v := a.As4()
+		w.tlv(ie.EndUserAddress, 6)
+		w.b = append(w.b, 0xf1, 0x21)
+		w.b = append(w.b, v[:]...)
+	} else {
+		v := a.As16()
+		w.tlv(ie.EndUserAddress, 18)
+		w.b = append(w.b, 0xf1, 0x57)
+		w.b = append(w.b, v[:]...)
+	}
+	w.gsnAddress(m.GGSNControlAddr)
+	w.gsnAddress(m.GGSNUserAddr)
+	w.tlvBytes(ie.QoSProfile, qosOrDefault(m.QoSProfile))
 }
 
 // tbcdDecode reads digits up to the first 0xF filler; everything after it
@@ -810,22 +955,6 @@ func tbcdDecode(b []byte) (string, error) {
 	return string(d[:n]), nil
 }
 
-// plmnEncode packs MCC and a 2- or 3-digit MNC (TS 24.008 10.5.1.3).
-func plmnEncode(mcc, mnc string) ([]byte, error) {
-	if len(mcc) != 3 || (len(mnc) != 2 && len(mnc) != 3) || !digits(mcc) || !digits(mnc) {
-		return nil, fmt.Errorf("MCC %q MNC %q: want 3 and 2 or 3 digits", mcc, mnc)
-	}
-	mnc3 := byte(0xf)
-	if len(mnc) == 3 {
-		mnc3 = mnc[2] - '0'
-	}
-	return []byte{
-		(mcc[1]-'0')<<4 | (mcc[0] - '0'),
-		mnc3<<4 | (mcc[2] - '0'),
-		(mnc[1]-'0')<<4 | (mnc[0] - '0'),
-	}, nil
-}
-
 func plmnDecode(b []byte) (mcc, mnc string, err error) {
 	n := [6]byte{b[0] & 0xf, b[0] >> 4, b[1] & 0xf, b[2] & 0xf, b[2] >> 4, b[1] >> 4}
 	l := 6
@@ -849,25 +978,6 @@ func digits(s string) bool {
 		}
 	}
 	return true
-}
-
-// apnEncode writes the APN's labels with their lengths (TS 23.003 9.1).
-func apnEncode(apn string) ([]byte, error) {
-	if len(apn) > 100 {
-		return nil, errors.New("longer than 100 octets")
-	}
-	for _, l := range strings.Split(apn, ".") {
-		if l == "" || len(l) > 63 {
-			return nil, errors.New("empty or too long label")
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return nil, fmt.Errorf("character %q not allowed", c)
-			}
-		}
-	}
-	return ie.NewAccessPointName(apn).Payload, nil
 }
 
 func apnDecode(b []byte) (string, error) {

@@ -1,7 +1,8 @@
 // Package gtpc holds GTPv1-C (3GPP TS 29.060) as core-sim uses it on the Gn
 // interface: the Create and Delete PDP Context and Echo messages as plain Go
-// types, their cause values, the codec over github.com/wmnsk/go-gtp, and a
-// UDP endpoint that adds what go-gtp lacks: sequence-number matching,
+// types, their cause values, a hand-written codec for exactly those messages
+// (held byte for byte to github.com/wmnsk/go-gtp, which the tests use as
+// the reference), and a UDP endpoint that adds what go-gtp lacks: sequence-number matching,
 // T3-RESPONSE/N3-REQUESTS retransmission, duplicate-request detection, Echo
 // and Recovery.
 //
