@@ -342,10 +342,21 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
+// invalidUTF8 is what encoding/json writes for one byte of invalid UTF-8:
+// \ufffd escaped, or U+FFFD itself when built with GOEXPERIMENT=jsonv2.
+// Asking it once keeps AppendJSON equal under either.
+var invalidUTF8 = func() string {
+	b, err := json.Marshal("\xff")
+	if err != nil || len(b) < 2 {
+		return `\ufffd`
+	}
+	return string(b[1 : len(b)-1])
+}()
+
 // appendString quotes s as encoding/json does with HTML escaping on:
 // short escapes for \ " \b \f \n \r \t, \u00xx for the other control
-// characters and for < > &, \ufffd for each byte of invalid UTF-8, and
-// \u2028 and \u2029 escaped for JavaScript.
+// characters and for < > &, invalidUTF8 for each byte of invalid UTF-8,
+// and \u2028 and \u2029 escaped for JavaScript.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -380,7 +391,7 @@ func appendString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+			b = append(b, invalidUTF8...)
 			i++
 			start = i
 			continue
