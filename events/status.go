@@ -29,8 +29,9 @@ func (s Status) String() string {
 // Context -> ATTACHED, Purge location -> OFFLINE, and a rejection because
 // the endpoint is disabled -> BLOCKED. An endpoint never seen is OFFLINE.
 type Statuses struct {
-	mu sync.Mutex
-	m  map[int64]Status
+	mu     sync.Mutex
+	m      map[int64]Status
+	counts [StatusBlocked + 1]int
 }
 
 // Apply moves the status of the event's endpoint, if the event moves it.
@@ -42,7 +43,11 @@ func (s *Statuses) Apply(e *Event) {
 	if s.m == nil {
 		s.m = make(map[int64]Status)
 	}
+	if old, ok := s.m[e.Endpoint.ID]; ok {
+		s.counts[old]--
+	}
 	s.m[e.Endpoint.ID] = e.Status
+	s.counts[e.Status]++
 	s.mu.Unlock()
 }
 
@@ -61,8 +66,10 @@ func (s *Statuses) Count() map[Status]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[Status]int)
-	for _, st := range s.m {
-		out[st]++
+	for st, n := range s.counts {
+		if n > 0 {
+			out[Status(st)] = n
+		}
 	}
 	return out
 }

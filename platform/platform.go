@@ -50,6 +50,7 @@ type Platform struct {
 	Inventory Inventory
 	Clock     Clock
 	Stream    *events.Stream
+	Pacer     *events.Pacer // nil: as fast as the run goes
 
 	mu  sync.Mutex
 	ips map[int64]string // the last UE address of each endpoint
@@ -132,6 +133,7 @@ func (p *Platform) Emit(e *events.Event) error {
 	if err := p.Stream.Emit(e); err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
 	}
+	p.Pacer.Wait()
 	return nil
 }
 

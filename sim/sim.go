@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,6 +69,7 @@ type Scheduler struct {
 	q     queue
 	seq   uint64
 	ran   uint64
+	shown atomic.Int64 // now, for readers on other goroutines (progress)
 }
 
 // New makes a scheduler whose virtual time starts at start.
@@ -77,6 +79,14 @@ func New(start time.Time, speed float64) *Scheduler {
 
 // Now is the current virtual time.
 func (s *Scheduler) Now() time.Time { return s.now }
+
+// Progress is the virtual time reached, safe to read from any goroutine.
+func (s *Scheduler) Progress() time.Time {
+	if n := s.shown.Load(); n != 0 {
+		return time.Unix(0, n).UTC()
+	}
+	return s.start
+}
 
 // Start is the virtual time the run began at.
 func (s *Scheduler) Start() time.Time { return s.start }
@@ -129,6 +139,7 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 		}
 		heap.Pop(&s.q)
 		s.now = next.at
+		s.shown.Store(next.at.UnixNano())
 		s.ran++
 		next.fn()
 	}

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -74,6 +77,7 @@ embedded default runs.`, `
 		"Diameter on sctp, tcp, or auto (SCTP where the kernel has it, else TCP; \"wire\" is auto)")
 	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
 	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
+	rate := fs.String("rate", "", "hold the event stream to this many events per second (the simulation slows down to match)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the run to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile (go tool pprof) taken at the end of the run to this file")
 	log, sc, err := c.setup(fs, args, stderr)
@@ -100,6 +104,9 @@ embedded default runs.`, `
 		return err
 	}
 	o := fleetOptions{events: *eventsPath, speed: *speed, check: *check, memprofile: *memprofile}
+	if o.rate, err = checkLoad(sc, *rate); err != nil {
+		return err
+	}
 	switch *transport {
 	case "inproc":
 		if o.inproc, err = newInproc(sc, store); err != nil {
@@ -217,6 +224,7 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
 	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
 	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
+	rate := fs.String("rate", "", "hold the event stream to this many events per second (the simulation slows down to match)")
 	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
@@ -226,6 +234,10 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	if err != nil {
 		return fmt.Errorf("--ggsn %q: %w", *ggsnAddr, err)
 	}
+	r, err := checkLoad(sc, *rate)
+	if err != nil {
+		return err
+	}
 	store, err := newStore(sc)
 	if err != nil {
 		return err
@@ -233,7 +245,7 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	ctx, stop := signalContext()
 	defer stop()
 	return runFleet(ctx, sc, store, fleetOptions{hlr: *hlrAddr, transport: *transport, ggsn: ggsn, gtp: *gtp, events: *eventsPath,
-		speed: *speed, check: *check},
+		speed: *speed, check: *check, rate: r},
 		log, stdout, stderr)
 }
 
@@ -317,6 +329,106 @@ func connectNodes(ctx context.Context, sc *scenarios.Scenario, nw *sgsn.Network,
 	return nil
 }
 
+// checkLoad refuses, before anything starts, a rate that is not a rate and
+// a fleet the machine cannot hold.
+func checkLoad(sc *scenarios.Scenario, rate string) (float64, error) {
+	r := 0.0
+	if rate != "" {
+		var err error
+		r, err = strconv.ParseFloat(rate, 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			return 0, fmt.Errorf("--rate %q: want a number of events per second above 0", rate)
+		}
+	}
+	return r, fitsInMemory(sc)
+}
+
+// bytesPerDevice is what a device costs in a run, measured with 1,000,000
+// devices (see bench/README.md), with room for the garbage collector.
+const bytesPerDevice = 1200
+
+// fitsInMemory refuses a fleet that the machine cannot hold, up front,
+// rather than by an out-of-memory kill.
+func fitsInMemory(sc *scenarios.Scenario) error {
+	devices := 0
+	for _, f := range sc.Fleets {
+		devices += f.Count
+	}
+	avail, ok := availableMemory()
+	need := uint64(devices) * bytesPerDevice
+	if ok && need > avail {
+		return fmt.Errorf("%s: %d devices need about %d MiB (%d bytes each) but only %d MiB of memory are available",
+			sc.File, devices, need>>20, bytesPerDevice, avail>>20)
+	}
+	return nil
+}
+
+// availableMemory reads MemAvailable, and the cgroup's limit if lower.
+func availableMemory() (uint64, bool) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	var avail uint64
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemAvailable:" {
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			avail = kb << 10
+		}
+	}
+	if c, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if lim, err := strconv.ParseUint(strings.TrimSpace(string(c)), 10, 64); err == nil && lim < avail {
+			avail = lim
+		}
+	}
+	return avail, avail > 0
+}
+
+// startProgress draws a progress line on stderr while the run goes, if
+// stderr is a terminal; it returns the function that stops it.
+func startProgress(stderr io.Writer, stream *events.Stream, sched *sim.Scheduler, sc *scenarios.Scenario, devices int, wall time.Time) func() {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return func() {}
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		var lastN int
+		lastT := wall
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(f, "\r\033[K")
+				return
+			case now := <-t.C:
+				n := stream.Emitted()
+				rate := float64(n-lastN) / now.Sub(lastT).Seconds()
+				lastN, lastT = n, now
+				st := stream.Statuses.Count()
+				virt := sched.Progress()
+				done := virt.Sub(sc.Start)
+				eta := "?"
+				if done > 0 {
+					left := time.Duration(float64(now.Sub(wall)) * float64(sc.Duration-done) / float64(done))
+					eta = left.Round(time.Second).String()
+				}
+				fmt.Fprintf(f, "\r\033[K%d events, %.0f/s | online %d attached %d offline %d blocked %d | %s | ETA %s",
+					n, rate, st[events.StatusOnline], st[events.StatusAttached],
+					devices-st[events.StatusOnline]-st[events.StatusAttached]-st[events.StatusBlocked], st[events.StatusBlocked],
+					virt.Format("2006-01-02 15:04:05"), eta)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
 func writeHeapProfile(path string) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -346,6 +458,7 @@ type fleetOptions struct {
 	check      bool
 	inproc     *inprocElements // set: no sockets, the elements' cores are called directly
 	memprofile string
+	rate       float64 // events per second; 0 for as fast as possible
 }
 
 // runFleet runs the SGSN side: the serving nodes, the fleet on the
@@ -354,6 +467,10 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	speed, err := sim.ParseSpeed(o.speed)
 	if err != nil {
 		return fmt.Errorf("--speed: %w", err)
+	}
+	var pacer *events.Pacer
+	if o.rate > 0 {
+		pacer = events.NewPacer(o.rate)
 	}
 	stream, err := openEvents(o.events, stdout)
 	if err != nil {
@@ -367,6 +484,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		Inventory: store,
 		Clock:     sched,
 		Stream:    stream,
+		Pacer:     pacer,
 	}
 	nw, closeNet, err := startSGSN(ctx, sc, plat, o, log)
 	if err != nil {
@@ -391,7 +509,9 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	wall := time.Now()
 	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(states)),
 		zap.Duration("virtual_duration", sc.Duration), zap.String("speed", o.speed))
+	stopProgress := startProgress(stderr, stream, sched, sc, len(states), wall)
 	runErr := runner.Run(ctx)
+	stopProgress()
 	if o.memprofile != "" {
 		if err := writeHeapProfile(o.memprofile); err != nil {
 			log.Warn("--memprofile", zap.Error(err))
@@ -400,8 +520,13 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	closeErr := closeNet()
 	streamErr := stream.Close()
 	sum := stream.Summary(len(states))
-	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %v of virtual time in %s\n%s",
-		sc.Name, len(states), sched.Elapsed(), time.Since(wall).Round(time.Millisecond), sum)
+	took := time.Since(wall)
+	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %v of virtual time in %s: %d events, %.0f events/s",
+		sc.Name, len(states), sched.Elapsed(), took.Round(time.Millisecond), sum.Total, float64(sum.Total)/took.Seconds())
+	if pacer != nil {
+		fmt.Fprintf(stderr, " (--rate %g)", pacer.Rate())
+	}
+	fmt.Fprintf(stderr, "\n%s", sum)
 	if closeErr != nil {
 		log.Warn("closing the serving nodes", zap.Error(closeErr))
 	}
