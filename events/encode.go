@@ -330,10 +330,11 @@ func appendBytes(b []byte, v Bytes) []byte {
 	return append(b, d[:]...)
 }
 
-// htmlSafe[c] says encoding/json writes the ASCII byte c as it is: not a
-// control character, quote or backslash, and not <, > or &, which it
-// escapes for HTML (Marshal always does).
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+// htmlSafe[c] says encoding/json writes the byte c as it is: ASCII but
+// not a control character, quote or backslash, and not <, > or &, which
+// it escapes for HTML (Marshal always does). Bytes from 0x80 start UTF-8
+// sequences, which need decoding.
+var htmlSafe = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
@@ -361,12 +362,11 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if htmlSafe[c] {
-				i++
-				continue
-			}
+		if htmlSafe[s[i]] {
+			i++
+			continue
+		}
+		if c := s[i]; c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
