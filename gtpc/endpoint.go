@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/netip"
 	"runtime/debug"
@@ -298,7 +299,7 @@ func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
 		return
 	}
 	key := cacheKey{peer: peer, seq: h.Sequence, typ: h.Type}
-	entry, resp, dup := e.cache.reserve(key, time.Now())
+	entry, resp, dup := e.cache.reserve(key, requestHash(b), time.Now())
 	if dup {
 		e.stats.duplicates.Add(1)
 		if resp != nil {
@@ -585,6 +586,11 @@ func (t *pendingTable) deliver(peer netip.AddrPort, seq uint16, typ MessageType,
 // retransmitted request is answered with the same bytes and handled once
 // (TS 29.060 7.6). Each shard has two generations swapped every TTL, so an
 // entry lives between TTL and 2*TTL without a timer per entry.
+//
+// A retransmission is the same peer, sequence number and type, and the same
+// bytes (TS 29.060 7.6 resends the message unchanged): a peer sending more
+// than 65,536 requests within the TTL reuses sequence numbers for new
+// requests, which must be handled, not answered from the cache.
 type responseCache struct {
 	ttl    time.Duration
 	shards [shards]cacheShard
@@ -604,8 +610,16 @@ type cacheKey struct {
 
 // cacheEntry is a request being handled (resp nil) or answered.
 type cacheEntry struct {
+	req  uint64 // requestHash of the request
 	resp []byte
 }
+
+var requestSeed = maphash.MakeSeed()
+
+// requestHash identifies a request's bytes; 64 bits make a new request
+// taken for a retransmission (same peer, sequence and type) vanishingly
+// unlikely.
+func requestHash(b []byte) uint64 { return maphash.Bytes(requestSeed, b) }
 
 func (c *responseCache) init(ttl time.Duration) {
 	c.ttl = ttl
@@ -618,9 +632,10 @@ func (c *responseCache) shard(k cacheKey) *cacheShard {
 	return &c.shards[(k.seq^k.peer.Port())%shards]
 }
 
-// reserve returns the entry for k; dup reports that it existed, with its
-// response if there is one yet.
-func (c *responseCache) reserve(k cacheKey, now time.Time) (entry *cacheEntry, resp []byte, dup bool) {
+// reserve returns the entry for request k with hash req; dup reports that
+// it existed, with its response if there is one yet. An entry of k for
+// other bytes is replaced.
+func (c *responseCache) reserve(k cacheKey, req uint64, now time.Time) (entry *cacheEntry, resp []byte, dup bool) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -628,13 +643,16 @@ func (c *responseCache) reserve(k cacheKey, now time.Time) (entry *cacheEntry, r
 		s.old, s.cur = s.cur, make(map[cacheKey]*cacheEntry, len(s.cur))
 		s.rotated = now
 	}
-	if e, ok := s.cur[k]; ok {
+	if e, ok := s.cur[k]; ok && e.req == req {
 		return e, e.resp, true
 	}
 	if e, ok := s.old[k]; ok {
-		return e, e.resp, true
+		if e.req == req {
+			return e, e.resp, true
+		}
+		delete(s.old, k)
 	}
-	e := &cacheEntry{}
+	e := &cacheEntry{req: req}
 	s.cur[k] = e
 	return e, nil, false
 }

@@ -358,6 +358,28 @@ func TestDuplicateRequest(t *testing.T) {
 	}
 }
 
+// TestSequenceNumberReused: a peer that wraps its 16-bit sequence numbers
+// within the cache's TTL (above 16,000 requests per second with the default
+// timers) sends new requests under old numbers; they must be handled, not
+// answered with the old response.
+func TestSequenceNumberReused(t *testing.T) {
+	h := &fakeHandler{}
+	srv := listen(t, Config{Handler: h})
+	p := newRawPeer(t, srv.LocalAddr())
+	first := p.create(7, testRequest("262010000000001"))
+	second := p.create(7, testRequest("262010000000002"))
+	if h.creates.Load() != 2 || first.TEIDControl == second.TEIDControl {
+		t.Fatalf("handler called %d times, TEIDs %d and %d", h.creates.Load(), first.TEIDControl, second.TEIDControl)
+	}
+	// The second is now the one a retransmission gets.
+	if again := p.create(7, testRequest("262010000000002")); again.TEIDControl != second.TEIDControl || h.creates.Load() != 2 {
+		t.Fatalf("retransmission answered with TEID %d, handler called %d times", again.TEIDControl, h.creates.Load())
+	}
+	if s := srv.Stats(); s.Duplicates != 1 {
+		t.Fatalf("stats %+v, want 1 duplicate", s)
+	}
+}
+
 func TestSlowHandlerDoesNotBlock(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
@@ -518,17 +540,17 @@ func TestResponseCacheExpires(t *testing.T) {
 	c.init(time.Second)
 	now := time.Unix(1000, 0)
 	k := cacheKey{peer: netip.MustParseAddrPort("127.0.0.1:1"), seq: 1, typ: MsgCreatePDPContextRequest}
-	e, _, dup := c.reserve(k, now)
+	e, _, dup := c.reserve(k, 7, now)
 	if dup {
 		t.Fatal("fresh key reported duplicate")
 	}
 	c.complete(k, e, []byte{1})
-	if _, r, dup := c.reserve(k, now.Add(1500*time.Millisecond)); !dup || r == nil {
+	if _, r, dup := c.reserve(k, 7, now.Add(1500*time.Millisecond)); !dup || r == nil {
 		t.Fatal("entry gone before 2 TTL")
 	}
 	other := cacheKey{peer: k.peer, seq: 1 + shards, typ: k.typ} // same shard
-	c.reserve(other, now.Add(3*time.Second))
-	if _, _, dup := c.reserve(k, now.Add(3*time.Second)); dup {
+	c.reserve(other, 7, now.Add(3*time.Second))
+	if _, _, dup := c.reserve(k, 7, now.Add(3*time.Second)); dup {
 		t.Fatal("entry still there after 2 TTL")
 	}
 	if n := c.len(); n != 2 {
@@ -541,12 +563,18 @@ func BenchmarkEndpointCreateDelete(b *testing.B) {
 	srv := listen(b, Config{Handler: h})
 	cli := listen(b, Config{})
 	ctx := context.Background()
-	req := testRequest("262011234567890")
+	var goroutines atomic.Uint32
 	b.SetParallelism(32) // many exchanges in flight
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
+		req := testRequest("262011234567890")
+		g := goroutines.Add(1)
+		for i := uint32(0); pb.Next(); i++ {
+			// A new TEID per request, as an SGSN gives: the sequence numbers
+			// wrap within the duplicate-detection time, and an identical
+			// request under a reused one is answered from the cache.
+			req.TEIDControl = g<<16 | i&0xffff
 			res, err := cli.CreatePDPContext(ctx, srv.LocalAddr(), req)
 			if err != nil {
 				b.Error(err)
@@ -559,6 +587,7 @@ func BenchmarkEndpointCreateDelete(b *testing.B) {
 		}
 	})
 	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exchanges/s") // one exchange: a Create and its Delete
 	if s := cli.Stats(); s.Retransmissions > 0 {
 		b.Logf("client retransmissions: %d", s.Retransmissions)
 	}

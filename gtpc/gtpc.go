@@ -2,9 +2,9 @@
 // interface: the Create and Delete PDP Context and Echo messages as plain Go
 // types, their cause values, a hand-written codec for exactly those messages
 // (held byte for byte to github.com/wmnsk/go-gtp, which the tests use as
-// the reference), and a UDP endpoint that adds what go-gtp lacks: sequence-number matching,
-// T3-RESPONSE/N3-REQUESTS retransmission, duplicate-request detection, Echo
-// and Recovery.
+// the reference), and a UDP endpoint that adds what go-gtp lacks:
+// sequence-number matching, T3-RESPONSE/N3-REQUESTS retransmission,
+// duplicate-request detection, Echo and Recovery.
 //
 // It makes no decision: address pools and APN checks live in package ggsn.
 package gtpc
