@@ -202,6 +202,7 @@ func (r *Runner) fatal(err error) bool {
 	if err != nil && errors.Is(err, platform.ErrStream) {
 		if r.err == nil {
 			r.err = err
+			r.s.Stop()
 		}
 		return true
 	}
@@ -335,14 +336,8 @@ func (d *device) apn() string {
 	return d.Fleet.APN
 }
 
-// sched runs fn at t unless the run has failed.
-func (d *device) sched(t time.Time, fn func()) {
-	d.r.s.At(t, func() {
-		if d.r.err == nil {
-			fn()
-		}
-	})
-}
+// sched runs fn at t (a run that failed stops its scheduler).
+func (d *device) sched(t time.Time, fn func()) { d.r.s.At(t, fn) }
 
 func (d *device) powerOn() {
 	d.on = true

@@ -63,13 +63,14 @@ func (q *queue) Pop() any {
 // Scheduler runs actions in virtual-time order. It is not safe for
 // concurrent use: actions schedule further actions from within Run.
 type Scheduler struct {
-	start time.Time
-	now   time.Time
-	speed float64
-	q     queue
-	seq   uint64
-	ran   uint64
-	shown atomic.Int64 // now, for readers on other goroutines (progress)
+	start   time.Time
+	now     time.Time
+	speed   float64
+	q       queue
+	seq     uint64
+	ran     uint64
+	stopped bool
+	shown   atomic.Int64 // now, for readers on other goroutines (progress)
 }
 
 // New makes a scheduler whose virtual time starts at start.
@@ -106,6 +107,10 @@ func (s *Scheduler) At(t time.Time, fn func()) {
 // After schedules fn d after now.
 func (s *Scheduler) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
 
+// Stop makes Run return after the action that calls it; the actions left
+// are not run.
+func (s *Scheduler) Stop() { s.stopped = true }
+
 // Pending is the number of scheduled actions.
 func (s *Scheduler) Pending() int { return len(s.q) }
 
@@ -117,7 +122,7 @@ func (s *Scheduler) Ran() uint64 { return s.ran }
 // the wall clock to catch up with each action's virtual time.
 func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 	wall := time.Now()
-	for len(s.q) > 0 {
+	for len(s.q) > 0 && !s.stopped {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -143,7 +148,7 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 		s.ran++
 		next.fn()
 	}
-	if end.After(s.now) {
+	if end.After(s.now) && !s.stopped {
 		s.now = end
 	}
 	return nil

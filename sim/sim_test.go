@@ -72,3 +72,16 @@ func TestParseSpeed(t *testing.T) {
 		}
 	}
 }
+
+func TestStop(t *testing.T) {
+	s := New(t0, Max)
+	ran := 0
+	s.After(time.Second, func() { ran++; s.Stop() })
+	s.After(2*time.Second, func() { ran++ })
+	if err := s.Run(context.Background(), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ran != 1 || !s.Now().Equal(t0.Add(time.Second)) {
+		t.Errorf("ran %d, now %v", ran, s.Now())
+	}
+}
