@@ -74,7 +74,7 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 		GGSN:     nw.opts.GGSN,
 		gn:       nw.opts.Gn,
 		plat:     nw.opts.Platform,
-		regs:     map[string]*registration{},
+		regs:     map[digitsKey]*registration{},
 		ids:      &nw.ids,
 	}
 	n.log = nw.opts.Logger.With(zap.String("node", n.ID.Diameter.Host))

@@ -105,15 +105,50 @@ type Node struct {
 	log  *zap.Logger
 
 	mu   sync.Mutex
-	regs map[string]*registration
+	regs map[digitsKey]*registration
 
 	ids *counters
 }
 
+// digitsKey holds a string of up to 19 decimal digits (an IMSI, an
+// MSISDN) in 8 bytes: the value times 32 plus the number of digits, so
+// that leading zeros survive. A node holds one per subscriber it serves.
+type digitsKey uint64
+
+func keyOf(digits string) digitsKey {
+	if len(digits) == 0 || len(digits) > 17 {
+		return 0
+	}
+	var v uint64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return digitsKey(v<<5 | uint64(len(digits)))
+}
+
+// String gives the digits back; "" for the zero key.
+func (k digitsKey) String() string {
+	n := int(k & 31)
+	if n == 0 {
+		return ""
+	}
+	var b [17]byte
+	v := uint64(k >> 5)
+	for i := n - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[:n])
+}
+
 // registration is what the node holds for one subscriber.
 type registration struct {
-	cs, ps   bool // registered on the S6a (VLR) and S6d (SGSN) side
-	msisdn   string
+	cs, ps   bool       // registered on the S6a (VLR) and S6d (SGSN) side
+	msisdn   digitsKey  // from the ULA's subscription data
 	sessions []*Session // open PDP contexts, in the order they were opened
 }
 
@@ -145,10 +180,10 @@ func (n *Node) sessionID(kind string) string {
 }
 
 func (n *Node) reg(imsi string, create bool) *registration {
-	r := n.regs[imsi]
+	r := n.regs[keyOf(imsi)]
 	if r == nil && create {
 		r = &registration{}
-		n.regs[imsi] = r
+		n.regs[keyOf(imsi)] = r
 	}
 	return r
 }
@@ -227,7 +262,7 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		r.ps = true
 	}
 	if ans.Subscription != nil {
-		r.msisdn = ans.Subscription.MSISDN
+		r.msisdn = keyOf(ans.Subscription.MSISDN)
 	}
 	n.mu.Unlock()
 	f := n.plat.Facts(ue.IMSI, ue.IMEI)
@@ -272,7 +307,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	registered := r != nil && r.ps
 	msisdn := ""
 	if r != nil {
-		msisdn = r.msisdn
+		msisdn = r.msisdn.String()
 	}
 	n.mu.Unlock()
 	if !registered {
@@ -383,7 +418,7 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 func (n *Node) Detach(ctx context.Context, ue UE) error {
 	n.mu.Lock()
 	r := n.reg(ue.IMSI, false)
-	delete(n.regs, ue.IMSI)
+	delete(n.regs, keyOf(ue.IMSI))
 	n.mu.Unlock()
 	if r == nil {
 		return nil
@@ -436,7 +471,7 @@ func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationReques
 			sessions, r.sessions = r.sessions, nil
 		}
 		if !r.cs && !r.ps {
-			delete(n.regs, clr.IMSI)
+			delete(n.regs, keyOf(clr.IMSI))
 		}
 	}
 	n.mu.Unlock()

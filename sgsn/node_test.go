@@ -259,3 +259,14 @@ func equal(a, b []int) bool {
 	}
 	return true
 }
+
+func TestDigitsKey(t *testing.T) {
+	for _, d := range []string{"295050900000001", "001010000000001", "0", "4236639000", "12345678901234567"} {
+		if got := keyOf(d).String(); got != d {
+			t.Errorf("keyOf(%q).String() = %q", d, got)
+		}
+	}
+	if keyOf("001") == keyOf("01") || keyOf("") != 0 || keyOf("12a") != 0 || keyOf("123456789012345678") != 0 {
+		t.Error("keys of different digit strings collide, or bad input has a key")
+	}
+}
