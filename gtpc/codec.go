@@ -1,6 +1,7 @@
 package gtpc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -506,7 +507,10 @@ func location(rai, uli []byte) *Location {
 		}
 	}
 	if p := uli; len(p) >= 7 {
-		mcc, mnc, err := plmnDecode(p[1:4])
+		mcc, mnc, err := l.MCC, l.MNC, error(nil)
+		if !ok || !bytes.Equal(p[1:4], rai[0:3]) {
+			mcc, mnc, err = plmnDecode(p[1:4])
+		}
 		if err == nil && (!ok || (mcc == l.MCC && mnc == l.MNC)) {
 			l.MCC, l.MNC = mcc, mnc
 			l.LAC = binary.BigEndian.Uint16(p[4:6])
@@ -961,15 +965,18 @@ func plmnDecode(b []byte) (mcc, mnc string, err error) {
 	if n[5] == 0xf {
 		l = 5
 	}
-	s := make([]byte, l)
+	var s [6]byte
 	for i := range l {
 		if n[i] > 9 {
-			return "", "", errors.New("PLMN: not a digit")
+			return "", "", errPLMNDigit
 		}
 		s[i] = '0' + n[i]
 	}
-	return string(s[:3]), string(s[3:]), nil
+	str := string(s[:l]) // one allocation for both
+	return str[:3], str[3:], nil
 }
+
+var errPLMNDigit = errors.New("PLMN: not a digit")
 
 func digits(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -308,7 +308,7 @@ func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
 		return
 	}
 	select {
-	case e.jobs <- job{peer: peer, b: append([]byte(nil), b...), key: key, entry: entry}:
+	case e.jobs <- job{peer: peer, b: copyToBuffer(b), key: key, entry: entry}:
 	default:
 		e.cache.remove(key, entry)
 		e.stats.dropped.Add(1)
@@ -320,6 +320,7 @@ func (e *Endpoint) work() {
 	defer e.workers.Done()
 	for j := range e.jobs {
 		resp := e.respond(j)
+		putBuffer(j.b) // Decode kept nothing of it
 		if resp == nil {
 			e.cache.remove(j.key, j.entry)
 			continue
@@ -437,18 +438,22 @@ func (e *Endpoint) transact(ctx context.Context, peer netip.AddrPort, m Message)
 	if err != nil {
 		return nil, err
 	}
-	defer e.pending.remove(peer, seq)
-	b, err := Marshal(m, seq)
+	defer e.pending.remove(peer, seq, p)
+	buf := getBuffer()
+	defer func() { putBuffer(buf) }()
+	b, err := appendMessage(buf[:0], m, seq)
 	if err != nil {
 		return nil, err
 	}
+	buf = b // kept for retransmissions until the call returns
 	e.send(b, peer)
-	t := time.NewTimer(e.cfg.T3Response)
-	defer t.Stop()
+	t := getTimer(e.cfg.T3Response)
+	defer putTimer(t)
 	for attempt := 0; ; {
 		select {
 		case r := <-p.ch:
 			h, res, err := Decode(r)
+			putBuffer(r)
 			if err != nil {
 				e.stats.malformed.Add(1)
 				return nil, fmt.Errorf("gtpc: %v from %v: %w", m.MessageType(), peer, err)
@@ -529,9 +534,14 @@ type pendingKey struct {
 	seq  uint16
 }
 
+// pendingCall is where a response goes: a copy in a pooled buffer. It is
+// sent only under the shard's lock while the call is in the table, so once
+// removed a pendingCall can be reused.
 type pendingCall struct {
 	ch chan []byte
 }
+
+var callPool = sync.Pool{New: func() any { return &pendingCall{ch: make(chan []byte, 1)} }}
 
 func (t *pendingTable) init() {
 	for i := range t.shards {
@@ -541,7 +551,7 @@ func (t *pendingTable) init() {
 
 // add reserves the next sequence number free towards peer.
 func (t *pendingTable) add(peer netip.AddrPort, next *atomic.Uint32) (*pendingCall, uint16, error) {
-	p := &pendingCall{ch: make(chan []byte, 1)}
+	p := callPool.Get().(*pendingCall)
 	for range 1 << 16 {
 		seq := uint16(next.Add(1))
 		s := &t.shards[seq%shards]
@@ -554,32 +564,82 @@ func (t *pendingTable) add(peer netip.AddrPort, next *atomic.Uint32) (*pendingCa
 		}
 		s.mu.Unlock()
 	}
+	callPool.Put(p)
 	return nil, 0, ErrTooManyInFlight
 }
 
-func (t *pendingTable) remove(peer netip.AddrPort, seq uint16) {
+// remove ends call p and makes it reusable.
+func (t *pendingTable) remove(peer netip.AddrPort, seq uint16, p *pendingCall) {
 	s := &t.shards[seq%shards]
 	s.mu.Lock()
 	delete(s.m, pendingKey{peer, seq})
 	s.mu.Unlock()
+	select {
+	case b := <-p.ch: // a response that came too late
+		putBuffer(b)
+	default:
+	}
+	callPool.Put(p)
 }
 
 // deliver hands a copy of a response to the call waiting for it; false if
 // none is (a late or duplicated response).
 func (t *pendingTable) deliver(peer netip.AddrPort, seq uint16, typ MessageType, b []byte) bool {
+	c := copyToBuffer(b)
 	s := &t.shards[seq%shards]
 	s.mu.Lock()
-	p := s.m[pendingKey{peer, seq}]
+	ok := false
+	if p := s.m[pendingKey{peer, seq}]; p != nil {
+		select {
+		case p.ch <- c:
+			ok = true
+		default: // already answered
+		}
+	}
 	s.mu.Unlock()
-	if p == nil {
-		return false
+	if !ok {
+		putBuffer(c)
 	}
-	select {
-	case p.ch <- append([]byte(nil), b...):
-		return true
-	default: // already answered
-		return false
+	return ok
+}
+
+// Buffers for datagrams on their way between goroutines, and for the
+// requests we send: most GTP-C messages are a few hundred octets.
+const pooledBuffer = 1024
+
+var bufferPool = sync.Pool{New: func() any { return new([pooledBuffer]byte) }}
+
+func getBuffer() []byte { return bufferPool.Get().(*[pooledBuffer]byte)[:0] }
+
+// putBuffer takes back a buffer of getBuffer; others are left to the GC.
+func putBuffer(b []byte) {
+	if cap(b) == pooledBuffer {
+		bufferPool.Put((*[pooledBuffer]byte)(b[:pooledBuffer]))
 	}
+}
+
+func copyToBuffer(b []byte) []byte {
+	if len(b) > pooledBuffer {
+		return append([]byte(nil), b...)
+	}
+	return append(getBuffer(), b...)
+}
+
+var timerPool sync.Pool
+
+// getTimer is time.NewTimer(d) without an allocation per call. Since Go
+// 1.23 a stopped timer's channel holds no stale value, so it can be reused.
+func getTimer(d time.Duration) *time.Timer {
+	if t, ok := timerPool.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func putTimer(t *time.Timer) {
+	t.Stop()
+	timerPool.Put(t)
 }
 
 // responseCache keeps the responses to recent requests so that a

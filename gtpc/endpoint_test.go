@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -567,6 +568,7 @@ func BenchmarkEndpointCreateDelete(b *testing.B) {
 	b.SetParallelism(32) // many exchanges in flight
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		req := testRequest("262011234567890")
 		g := goroutines.Add(1)
@@ -587,8 +589,18 @@ func BenchmarkEndpointCreateDelete(b *testing.B) {
 		}
 	})
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exchanges/s") // one exchange: a Create and its Delete
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exchanges/s")                 // one exchange: a Create and its Delete
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-us/op") // client and server
 	if s := cli.Stats(); s.Retransmissions > 0 {
 		b.Logf("client retransmissions: %d", s.Retransmissions)
 	}
+}
+
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
