@@ -644,22 +644,24 @@ func putTimer(t *time.Timer) {
 
 // responseCache keeps the responses to recent requests so that a
 // retransmitted request is answered with the same bytes and handled once
-// (TS 29.060 7.6). Each shard has two generations swapped every TTL, so an
-// entry lives between TTL and 2*TTL without a timer per entry.
+// (TS 29.060 7.6). Entries live for twice the TTL (the spec asks for at
+// least T3-RESPONSE * N3-REQUESTS, which is the default TTL).
 //
 // A retransmission is the same peer, sequence number and type, and the same
 // bytes (TS 29.060 7.6 resends the message unchanged): a peer sending more
 // than 65,536 requests within the TTL reuses sequence numbers for new
 // requests, which must be handled, not answered from the cache.
+//
+// Per peer the entries sit in a table indexed by sequence number, allocated
+// 256 numbers at a time: no hashing per request and no rehashing as the
+// entries turn over, which is what a map cost at 100,000 requests a second.
+// A peer silent for twice the TTL is forgotten.
 type responseCache struct {
-	ttl    time.Duration
-	shards [shards]cacheShard
-}
-
-type cacheShard struct {
-	mu       sync.Mutex
-	cur, old map[cacheKey]*cacheEntry
-	rotated  time.Time
+	ttl   time.Duration
+	epoch time.Time // slots hold their time as an offset from it
+	mu    sync.Mutex
+	peers map[netip.AddrPort]*peerCache
+	swept time.Time
 }
 
 type cacheKey struct {
@@ -668,9 +670,23 @@ type cacheKey struct {
 	typ  MessageType
 }
 
+// peerCache holds one peer's entries by request type (Create, Delete)
+// and sequence number.
+type peerCache struct {
+	mu    sync.Mutex
+	used  time.Time
+	pages [2][256]*[256]cacheSlot
+}
+
+type cacheSlot struct {
+	e  *cacheEntry
+	at time.Duration // since epoch
+}
+
 // cacheEntry is a request being handled (resp nil) or answered.
 type cacheEntry struct {
 	req  uint64 // requestHash of the request
+	mu   sync.Mutex
 	resp []byte
 }
 
@@ -683,66 +699,106 @@ func requestHash(b []byte) uint64 { return maphash.Bytes(requestSeed, b) }
 
 func (c *responseCache) init(ttl time.Duration) {
 	c.ttl = ttl
-	for i := range c.shards {
-		c.shards[i].cur = make(map[cacheKey]*cacheEntry)
-	}
-}
-
-func (c *responseCache) shard(k cacheKey) *cacheShard {
-	return &c.shards[(k.seq^k.peer.Port())%shards]
+	c.epoch = time.Now()
+	c.peers = make(map[netip.AddrPort]*peerCache)
 }
 
 // reserve returns the entry for request k with hash req; dup reports that
 // it existed, with its response if there is one yet. An entry of k for
-// other bytes is replaced.
+// other bytes, or expired, is replaced.
 func (c *responseCache) reserve(k cacheKey, req uint64, now time.Time) (entry *cacheEntry, resp []byte, dup bool) {
-	s := c.shard(k)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if now.Sub(s.rotated) >= c.ttl {
-		s.old, s.cur = s.cur, make(map[cacheKey]*cacheEntry, len(s.cur))
-		s.rotated = now
+	p := c.peer(k.peer, now)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.used = now
+	page := &p.pages[typeIndex(k.typ)][k.seq>>8]
+	if *page == nil {
+		*page = new([256]cacheSlot)
 	}
-	if e, ok := s.cur[k]; ok && e.req == req {
+	slot := &(*page)[k.seq&0xff]
+	at := now.Sub(c.epoch)
+	if e := slot.e; e != nil && e.req == req && at-slot.at < 2*c.ttl {
+		e.mu.Lock()
+		defer e.mu.Unlock()
 		return e, e.resp, true
 	}
-	if e, ok := s.old[k]; ok {
-		if e.req == req {
-			return e, e.resp, true
-		}
-		delete(s.old, k)
-	}
 	e := &cacheEntry{req: req}
-	s.cur[k] = e
+	*slot = cacheSlot{e: e, at: at}
 	return e, nil, false
 }
 
+func typeIndex(t MessageType) int {
+	if t == MsgCreatePDPContextRequest {
+		return 0
+	}
+	return 1
+}
+
+// peer returns the table of a peer, making it if needed, and forgets the
+// peers silent for twice the TTL once per TTL.
+func (c *responseCache) peer(a netip.AddrPort, now time.Time) *peerCache {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Sub(c.swept) >= c.ttl {
+		for a, p := range c.peers {
+			p.mu.Lock()
+			idle := now.Sub(p.used) >= 2*c.ttl
+			p.mu.Unlock()
+			if idle {
+				delete(c.peers, a)
+			}
+		}
+		c.swept = now
+	}
+	p := c.peers[a]
+	if p == nil {
+		p = &peerCache{used: now}
+		c.peers[a] = p
+	}
+	return p
+}
+
 func (c *responseCache) complete(k cacheKey, e *cacheEntry, resp []byte) {
-	s := c.shard(k)
-	s.mu.Lock()
+	e.mu.Lock()
 	e.resp = resp
-	s.mu.Unlock()
+	e.mu.Unlock()
 }
 
+// remove forgets a request that got no response, so that a retransmission
+// is handled again.
 func (c *responseCache) remove(k cacheKey, e *cacheEntry) {
-	s := c.shard(k)
-	s.mu.Lock()
-	if s.cur[k] == e {
-		delete(s.cur, k)
+	c.mu.Lock()
+	p := c.peers[k.peer]
+	c.mu.Unlock()
+	if p == nil {
+		return
 	}
-	if s.old[k] == e {
-		delete(s.old, k)
+	p.mu.Lock()
+	if page := p.pages[typeIndex(k.typ)][k.seq>>8]; page != nil && page[k.seq&0xff].e == e {
+		page[k.seq&0xff] = cacheSlot{}
 	}
-	s.mu.Unlock()
+	p.mu.Unlock()
 }
 
+// len is the number of entries, expired ones included (for tests).
 func (c *responseCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		n += len(s.cur) + len(s.old)
-		s.mu.Unlock()
+	for _, p := range c.peers {
+		p.mu.Lock()
+		for _, pages := range p.pages {
+			for _, page := range pages {
+				if page != nil {
+					for _, s := range page {
+						if s.e != nil {
+							n++
+						}
+					}
+				}
+			}
+		}
+		p.mu.Unlock()
 	}
 	return n
 }

@@ -549,13 +549,19 @@ func TestResponseCacheExpires(t *testing.T) {
 	if _, r, dup := c.reserve(k, 7, now.Add(1500*time.Millisecond)); !dup || r == nil {
 		t.Fatal("entry gone before 2 TTL")
 	}
-	other := cacheKey{peer: k.peer, seq: 1 + shards, typ: k.typ} // same shard
+	other := cacheKey{peer: k.peer, seq: 1 + 256, typ: k.typ}
 	c.reserve(other, 7, now.Add(3*time.Second))
 	if _, _, dup := c.reserve(k, 7, now.Add(3*time.Second)); dup {
 		t.Fatal("entry still there after 2 TTL")
 	}
 	if n := c.len(); n != 2 {
 		t.Fatalf("%d entries, want 2", n)
+	}
+	// A peer silent for 2 TTL is forgotten with its entries.
+	third := cacheKey{peer: netip.MustParseAddrPort("127.0.0.1:2"), seq: 1, typ: MsgDeletePDPContextRequest}
+	c.reserve(third, 8, now.Add(5*time.Second))
+	if n := c.len(); n != 1 {
+		t.Fatalf("%d entries after the first peer went silent, want 1", n)
 	}
 }
 
