@@ -210,6 +210,7 @@ func (e *Endpoint) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
 		close(e.closed)
+		e.pending.close()
 		err = e.conn.Close()
 		e.readers.Wait()
 		close(e.jobs)
@@ -447,11 +448,23 @@ func (e *Endpoint) transact(ctx context.Context, peer netip.AddrPort, m Message)
 	}
 	buf = b // kept for retransmissions until the call returns
 	e.send(b, peer)
-	t := getTimer(e.cfg.T3Response)
-	defer putTimer(t)
+	// The call waits on its channel alone: the T3 timer and Close put a nil
+	// in it, which costs less than a select over four channels per call.
+	deadline := time.Now().Add(e.cfg.T3Response)
+	p.timer.Reset(e.cfg.T3Response)
+	done := ctx.Done()
 	for attempt := 0; ; {
-		select {
-		case r := <-p.ch:
+		var r []byte
+		if done == nil {
+			r = <-p.ch
+		} else {
+			select {
+			case r = <-p.ch:
+			case <-done:
+				return nil, ctx.Err()
+			}
+		}
+		if r != nil {
 			h, res, err := Decode(r)
 			putBuffer(r)
 			if err != nil {
@@ -465,20 +478,28 @@ func (e *Endpoint) transact(ctx context.Context, peer netip.AddrPort, m Message)
 				return nil, fmt.Errorf("gtpc: %v answered %v with %v: %w", peer, m.MessageType(), h.Type, ErrMalformed)
 			}
 			return res, nil
-		case <-t.C:
-			if attempt >= e.cfg.N3Requests {
-				e.stats.timeouts.Add(1)
-				return nil, fmt.Errorf("%v to %v seq %d: %w", m.MessageType(), peer, seq, ErrTimeout)
-			}
-			attempt++
-			e.stats.retransmissions.Add(1)
-			e.send(b, peer)
-			t.Reset(e.cfg.T3Response)
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		}
+		select {
 		case <-e.closed:
 			return nil, ErrClosed
+		default:
 		}
+		now := time.Now()
+		if now.Before(deadline) {
+			// The timer of an earlier use of p, or one a hair early: make
+			// sure ours still runs.
+			p.timer.Reset(deadline.Sub(now))
+			continue
+		}
+		if attempt >= e.cfg.N3Requests {
+			e.stats.timeouts.Add(1)
+			return nil, fmt.Errorf("%v to %v seq %d: %w", m.MessageType(), peer, seq, ErrTimeout)
+		}
+		attempt++
+		e.stats.retransmissions.Add(1)
+		e.send(b, peer)
+		deadline = now.Add(e.cfg.T3Response)
+		p.timer.Reset(e.cfg.T3Response)
 	}
 }
 
@@ -523,9 +544,10 @@ const shards = 64
 // and sequence number, sharded by sequence number.
 type pendingTable struct {
 	shards [shards]struct {
-		mu sync.Mutex
-		m  map[pendingKey]*pendingCall
-		_  [40]byte // keep shards on separate cache lines
+		mu     sync.Mutex
+		m      map[pendingKey]*pendingCall
+		closed bool
+		_      [32]byte // keep shards on separate cache lines
 	}
 }
 
@@ -534,14 +556,29 @@ type pendingKey struct {
 	seq  uint16
 }
 
-// pendingCall is where a response goes: a copy in a pooled buffer. It is
-// sent only under the shard's lock while the call is in the table, so once
-// removed a pendingCall can be reused.
+// pendingCall is where a response goes: a copy in a pooled buffer, or nil
+// when the T3 timer fires or the endpoint closes. A response is sent only
+// under the shard's lock while the call is in the table, so once removed a
+// pendingCall can be reused; a timer of the previous use may still put a
+// nil, which the next one takes for a timer that has not expired.
 type pendingCall struct {
-	ch chan []byte
+	ch    chan []byte // room for a stale nil, a nil, a response and a Close nil
+	timer *time.Timer
 }
 
-var callPool = sync.Pool{New: func() any { return &pendingCall{ch: make(chan []byte, 1)} }}
+var callPool = sync.Pool{New: func() any {
+	p := &pendingCall{ch: make(chan []byte, 4)}
+	p.timer = time.AfterFunc(time.Hour, p.wake)
+	p.timer.Stop()
+	return p
+}}
+
+func (p *pendingCall) wake() {
+	select {
+	case p.ch <- nil:
+	default:
+	}
+}
 
 func (t *pendingTable) init() {
 	for i := range t.shards {
@@ -557,6 +594,11 @@ func (t *pendingTable) add(peer netip.AddrPort, next *atomic.Uint32) (*pendingCa
 		s := &t.shards[seq%shards]
 		k := pendingKey{peer, seq}
 		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			callPool.Put(p)
+			return nil, 0, ErrClosed
+		}
 		if _, busy := s.m[k]; !busy {
 			s.m[k] = p
 			s.mu.Unlock()
@@ -570,16 +612,35 @@ func (t *pendingTable) add(peer netip.AddrPort, next *atomic.Uint32) (*pendingCa
 
 // remove ends call p and makes it reusable.
 func (t *pendingTable) remove(peer netip.AddrPort, seq uint16, p *pendingCall) {
+	p.timer.Stop()
 	s := &t.shards[seq%shards]
 	s.mu.Lock()
 	delete(s.m, pendingKey{peer, seq})
 	s.mu.Unlock()
-	select {
-	case b := <-p.ch: // a response that came too late
-		putBuffer(b)
-	default:
+	for {
+		select {
+		case b := <-p.ch: // a response that came too late, a timer
+			putBuffer(b)
+			continue
+		default:
+		}
+		break
 	}
 	callPool.Put(p)
+}
+
+// close wakes every call waiting and refuses new ones: they return
+// ErrClosed.
+func (t *pendingTable) close() {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		s.closed = true
+		for _, p := range s.m {
+			p.wake()
+		}
+		s.mu.Unlock()
+	}
 }
 
 // deliver hands a copy of a response to the call waiting for it; false if
@@ -623,23 +684,6 @@ func copyToBuffer(b []byte) []byte {
 		return append([]byte(nil), b...)
 	}
 	return append(getBuffer(), b...)
-}
-
-var timerPool sync.Pool
-
-// getTimer is time.NewTimer(d) without an allocation per call. Since Go
-// 1.23 a stopped timer's channel holds no stale value, so it can be reused.
-func getTimer(d time.Duration) *time.Timer {
-	if t, ok := timerPool.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return t
-	}
-	return time.NewTimer(d)
-}
-
-func putTimer(t *time.Timer) {
-	t.Stop()
-	timerPool.Put(t)
 }
 
 // responseCache keeps the responses to recent requests so that a
