@@ -317,9 +317,10 @@ func yamlError(file string, err error) error {
 }
 
 type validator struct {
-	file string
-	root *yaml.Node
-	errs []error
+	file          string
+	root          *yaml.Node
+	errs          []error
+	explicitHomes bool // the file declares home_networks
 }
 
 // fail records an error at the node found by path (keys and indexes).
@@ -508,6 +509,7 @@ func (v *validator) homes(s *Scenario, raw []rawHome) []HomeNetwork {
 	if len(raw) == 0 {
 		return []HomeNetwork{DefaultHome}
 	}
+	v.explicitHomes = true
 	var out []HomeNetwork
 	seen := map[string]bool{}
 	for i, r := range raw {
@@ -692,6 +694,42 @@ func overlaps(a string, na int, b string, nb int) bool {
 var implicitSIM = SIMType{Name: "single", Profiles: []string{DefaultHome.Name}, Default: DefaultHome.Name,
 	Preferred: map[string]string{}, RefreshDelay: 30 * time.Second}
 
+// imsiRanges checks that a fleet's IMSI ranges stay within their home
+// networks: every IMSI of the range starts with the home network's PLMN.
+func (v *validator) imsiRanges(p []any, s *Scenario, n *yaml.Node, f Fleet) {
+	for k, first := range f.FirstIMSI {
+		h := s.home(f.SIM.Profiles[k])
+		if h == nil || first == "" || !isDigits(first) || f.Count <= 0 {
+			continue
+		}
+		q := p
+		if n.Kind == yaml.MappingNode {
+			q = append(append([]any{}, p...), f.SIM.Profiles[k])
+		}
+		last := addDigits(first, f.Count-1)
+		switch {
+		case !strings.HasPrefix(first, h.PLMN):
+			v.fail(q, "IMSI %s is not in home network %s (PLMN %s)", first, h.Name, h.PLMN)
+		case !strings.HasPrefix(last, h.PLMN):
+			v.fail(q, "%d devices from IMSI %s run past home network %s's range: the last would be %s", f.Count, first, h.Name, last)
+		}
+	}
+}
+
+// addDigits adds n to a decimal string, keeping its length (it may carry
+// into the first digits, which is what imsiRanges looks for).
+func addDigits(first string, n int) string {
+	x, err := strconv.ParseUint(first, 10, 64)
+	if err != nil {
+		return first
+	}
+	out := strconv.FormatUint(x+uint64(n), 10)
+	for len(out) < len(first) {
+		out = "0" + out
+	}
+	return out
+}
+
 func (v *validator) fleets(s *Scenario, raw []rawFleet) []Fleet {
 	if len(raw) == 0 {
 		v.fail(path("fleets"), "missing: a scenario needs at least one fleet")
@@ -742,6 +780,9 @@ func (v *validator) fleets(s *Scenario, raw []rawFleet) []Fleet {
 			}
 		}
 		f.FirstIMSI = v.fleetIMSIs(append(p, "imsi"), &r.IMSI, f.SIM, r.Count)
+		if v.explicitHomes {
+			v.imsiRanges(append(p, "imsi"), s, &r.IMSI, f)
+		}
 		for k, first := range f.FirstIMSI {
 			where := fmt.Sprintf("fleets[%d] (%s) profile %s", i, f.Name, f.SIM.Profiles[k])
 			for _, u := range imsis {

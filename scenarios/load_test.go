@@ -105,6 +105,18 @@ fleets:
 		{"outage", base + "outages: [{operator: \"26201\", from: 2h, to: 1h}]\n", []string{"t.yaml:9:", "outages[0].to", "not after from"}},
 		{"expectation", base + "expect: [{event: {type: 1}, status: {status: ONLINE}}]\n", []string{"t.yaml:9:", "exactly one of"}},
 		{"expectation fleet", base + "expect: [{ends_on_profile: {fleet: nope, profile: home}}]\n", []string{"t.yaml:9:", `no fleet named "nope"`}},
+		{"range past the home network", `name: t
+home_networks: [{name: A, plmn: "29505"}]
+sims: [{name: m, profiles: [A]}]
+fleets:
+  - {sim: m, imsi: "295059999999990", count: 20, country: DE, msisdn: "4236639001", iccid: "8942310000000000016", endpoint_id: 1}
+`, []string{"t.yaml:5:", "fleets[0].imsi", "20 devices from IMSI 295059999999990 run past home network A's range: the last would be 295060000000009"}},
+		{"IMSI outside the home network", `name: t
+home_networks: [{name: A, plmn: "29505"}]
+sims: [{name: m, profiles: [A]}]
+fleets:
+  - {sim: m, imsi: "262019999999990", count: 2, country: DE, msisdn: "4236639001", iccid: "8942310000000000016", endpoint_id: 1}
+`, []string{"t.yaml:5:", "IMSI 262019999999990 is not in home network A (PLMN 29505)"}},
 		{"syntax", "name: [\n", []string{"t.yaml:"}},
 		{"no fleets", "name: t\n", []string{"fleets", "at least one fleet"}},
 	}
