@@ -54,6 +54,9 @@ type Platform struct {
 
 	mu  sync.Mutex
 	ips map[int64]string // the last UE address of each endpoint
+
+	provisioned     string // Values.ProvisionedAt as events write it
+	provisionedOnce sync.Once
 }
 
 // Subject is who an event about imsi is about; imei is what the device
@@ -61,7 +64,8 @@ type Platform struct {
 // the IMSI.
 func (p *Platform) Subject(imsi, imei string) events.Subject {
 	sub, ok := p.Inventory.Lookup(imsi)
-	provisioned := events.FormatTimestamp(p.Values.ProvisionedAt)
+	p.provisionedOnce.Do(func() { p.provisioned = events.FormatTimestamp(p.Values.ProvisionedAt) })
+	provisioned := p.provisioned
 	if !ok {
 		return events.Subject{IMSI: &events.IMSI{IMSI: imsi, ImportDate: provisioned}}
 	}
