@@ -35,8 +35,18 @@ fuzz:
 	$(GO) test ./s6a -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
 	$(GO) test ./s6a -run '^$$' -fuzz '^FuzzParseULR$$' -fuzztime 30s
 
+# The Go benchmarks of the hot paths, then end-to-end runs of the real binary
+# (in-process fleets of 10,000 to 1,000,000 devices, full cycles over the wire,
+# sgsnemu against core-sim's GGSN and osmo-ggsn); writes the figures into
+# bench/README.md. About 6 minutes on 2 cores.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench/harness -go $(GO) -readme bench/README.md
+
+# The same, smaller (fleets up to 100,000 devices, 200ms per benchmark);
+# prints the Markdown instead of writing bench/README.md. About 3 minutes.
+.PHONY: bench-quick
+bench-quick:
+	$(GO) run ./bench/harness -go $(GO) -quick -readme ''
 
 # Real peers used by the interoperability tests (Debian packages).
 peers:

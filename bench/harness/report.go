@@ -1,0 +1,437 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// report is everything one harness run measured.
+type report struct {
+	machine machine
+	quick   bool
+	gobench *goBench
+	inproc  []fleetSize
+	wire    runResult
+	emu     sideBySide
+	took    time.Duration
+	load    contention
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	m := r.machine
+	fmt.Fprintf(&b, "## Results of `make bench%s` (%s)\n\n", map[bool]string{true: "-quick"}[r.quick], m.date.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Written by `bench/harness`; do not edit by hand. ")
+	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s of memory, Linux %s, %s, %s. Commit %s. The harness took %s.\n\n",
+		m.cpus, m.cpuModel, m.memory, m.kernel, m.goVer, m.platform, m.commit, r.took.Round(time.Second))
+	if r.load.ok {
+		fmt.Fprintf(&b, "While it ran, other processes used %.0f CPU-seconds (%.0f%% of the machine) and the hypervisor stole %.0f%%",
+			r.load.other, r.load.otherShare*100, r.load.stealShare*100)
+		if r.load.otherShare+r.load.stealShare > 0.05 {
+			b.WriteString(": the figures are lower than on an idle machine")
+		}
+		b.WriteString(".\n\n")
+	}
+	r.targets(&b)
+	r.inprocSection(&b)
+	r.wireSection(&b)
+	r.emuSection(&b)
+	r.goSection(&b)
+	return b.String()
+}
+
+// verdict compares a figure with its target.
+func verdict(v, target float64, higherIsBetter, ok bool) string {
+	switch {
+	case !ok:
+		return "not measured"
+	case higherIsBetter && v >= target:
+		return fmt.Sprintf("met (%.2fx the target)", v/target)
+	case higherIsBetter:
+		return fmt.Sprintf("**missed by %.0f%%** (%.2fx the target)", 100*(1-v/target), v/target)
+	case v <= target:
+		return fmt.Sprintf("met (%.0f%% of the bound)", 100*v/target)
+	default:
+		return fmt.Sprintf("**missed: %.0f%% over**", 100*(v/target-1))
+	}
+}
+
+func (r *report) targets(b *strings.Builder) {
+	b.WriteString("### Issue #4's targets\n\n")
+	b.WriteString("| target | measured | how | verdict |\n|---|---|---|---|\n")
+
+	// In-process events/s: the best steady state of the fleet sizes.
+	best, bestN, okBest := 0.0, 0, false
+	for _, f := range r.inproc {
+		if v, ok := f.steady(); ok && v > best {
+			best, bestN, okBest = v, f.devices, true
+		}
+	}
+	fmt.Fprintf(b, "| inproc: 1,000,000 events/s to /dev/null at steady state | %s | best steady state of the fleets below (%s devices) | %s |\n",
+		rate(best, okBest, "events/s"), group(int64(bestN)), verdict(best, 1e6, true, okBest))
+
+	cyc, okCyc := r.wire.cyclesPerSecond()
+	fmt.Fprintf(b, "| wire: 20,000 full cycles/s (UL + UGL + Create + Delete) | %s | `%s`, see below | %s |\n",
+		rate(cyc, okCyc, "cycles/s"), orDash(r.wire.command, r.wire.command != ""), verdict(cyc, 20000, true, okCyc))
+
+	g, gname, okG := r.benchMetric("exchanges/s", "./ggsn.BenchmarkServerCreateDelete", "./gtpc.BenchmarkEndpointCreateDelete")
+	fmt.Fprintf(b, "| GGSN alone: 100,000 Create+Delete exchanges/s from core-sim's client | %s | %s | %s |\n",
+		rate(g, okG, "exchanges/s"), r.benchHow(gname), verdict(g, 1e5, true, okG))
+
+	h, hname, okH := r.benchMetric("ULR/s", "./hlr.BenchmarkULRoverTCP")
+	fmt.Fprintf(b, "| HLR alone: 56,000 ULR/ULA per second over TCP | %s | %s | %s |\n",
+		rate(h, okH, "ULR/s"), r.benchHow(hname), verdict(h, 56000, true, okH))
+
+	cr, nc := medianRate(r.emu.coreR)
+	or, no := medianRate(r.emu.osmoR)
+	ok := nc > 0 && no > 0
+	ratio := "not measured"
+	if ok {
+		ratio = fmt.Sprintf("core-sim/osmo-ggsn = %.2f", cr/or)
+	}
+	fmt.Fprintf(b, "| GGSN against sgsnemu at least as fast as osmo-ggsn | %s | sgsnemu's %d creates against each, median creates/s of %d and %d runs (see below) | %s |\n",
+		ratio, r.emu.core.n, nc, no, verdict(cr/max(or, 1e-9), 1, true, ok))
+
+	var rss1M int64
+	var okRSS bool
+	for _, f := range r.inproc {
+		if f.devices == 1_000_000 && f.maxRSS() > 0 {
+			rss1M, okRSS = f.maxRSS(), true
+		}
+	}
+	fmt.Fprintf(b, "| 1,000,000 resident devices under 1 GiB RSS | %s | max RSS of the 1,000,000-device runs | %s |\n",
+		mib(rss1M, okRSS), verdict(float64(rss1M), 1<<20, false, okRSS))
+
+	flat, okFlat := r.flatness()
+	flatVerdict := verdict(flat, 0.8, true, okFlat)
+	if okFlat && flat < 0.8 {
+		flatVerdict = fmt.Sprintf("**missed**: %.0f%% slower at 1,000,000 devices than at 10,000 (20%% allowed)", 100*(1-flat))
+	}
+	fmt.Fprintf(b, "| events/s flat within 20%% from 10,000 to 1,000,000 devices | %s | steady events/s at 1,000,000 / at 10,000 | %s |\n",
+		ratioOr(flat, okFlat), flatVerdict)
+	b.WriteString("\n")
+}
+
+func (r *report) flatness() (float64, bool) {
+	var lo, hi float64
+	var okLo, okHi bool
+	for _, f := range r.inproc {
+		switch f.devices {
+		case 10_000:
+			lo, okLo = f.steady()
+		case 1_000_000:
+			hi, okHi = f.steady()
+		}
+	}
+	if !okLo || !okHi {
+		return 0, false
+	}
+	return hi / lo, true
+}
+
+// benchHow names a benchmark and the command that ran it.
+func (r *report) benchHow(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	pkg, bench := name[:i], name[i+1:]
+	cmd := "go test " + pkg + " -run '^$' -bench " + bench
+	if r.gobench != nil {
+		cmd = strings.Replace(r.gobench.command, "PKG", pkg, 1)
+	}
+	return "`" + strings.TrimPrefix(pkg, "./") + "." + bench + "` in `" + cmd + "`"
+}
+
+// benchMetric finds a metric of the first of the named benchmarks that ran.
+func (r *report) benchMetric(unit string, names ...string) (float64, string, bool) {
+	if r.gobench == nil {
+		return 0, names[0], false
+	}
+	for _, n := range names {
+		for _, res := range r.gobench.results {
+			if res.pkg+"."+res.name == n {
+				if v, ok := res.metric(unit); ok {
+					return v, n, true
+				}
+			}
+		}
+	}
+	return 0, names[0], false
+}
+
+func (w runResult) cyclesPerSecond() (float64, bool) {
+	if !w.parsedOK || w.ran <= 0 {
+		return 0, false
+	}
+	return float64(w.cycles()) / w.ran.Seconds(), true
+}
+
+func (r *report) inprocSection(b *strings.Builder) {
+	if len(r.inproc) == 0 {
+		return
+	}
+	b.WriteString("### In-process fleets (`--transport inproc`, events to /dev/null)\n\n")
+	b.WriteString("Each fleet size runs twice: until 2 minutes after the last power-on, and longer. " +
+		"*Steady* is the events of the longer run beyond the shorter one over the time it took beyond it: sessions only, " +
+		"without the set-up and the power-on burst. *core-sim's time* is from the fleet's start to its end, as core-sim prints it; " +
+		"*wall* is the whole process, set-up of the fleet included.\n\n")
+	b.WriteString("| devices | command | virtual time | events | core-sim's time | events/s (whole run) | wall | max RSS | steady events/s |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, f := range r.inproc {
+		st, ok := f.steady()
+		runs := []runResult{f.short, f.long}
+		if f.profiled.command != "" {
+			runs = append(runs, f.profiled)
+		}
+		for i, run := range runs {
+			steady := ""
+			switch i {
+			case 1:
+				steady = "**" + rate(st, ok, "") + "**"
+			case 2:
+				steady = "(profiled: not counted)"
+			}
+			fmt.Fprintf(b, "| %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
+				group(int64(f.devices)), run.command, short(run.shape.duration), count(run.events, run.parsedOK),
+				dur(run.ran, run.parsedOK), rate(run.rate, run.parsedOK, ""), dur(run.wall, run.wall > 0)+limitNote(run),
+				mib(run.maxRSS, run.maxRSS > 0), steady)
+		}
+	}
+	b.WriteString("\n")
+	r.runErrors(b, flatRuns(r.inproc))
+	if len(r.inproc) > 0 {
+		last := r.inproc[len(r.inproc)-1]
+		fmt.Fprintf(b, "The scenario of each run (here the longest %s-device run; the others differ in `name`, `count` and `duration`):\n\n```yaml\n%s```\n\n",
+			group(int64(last.devices)), last.long.shape.yaml)
+		if p := last.profiled.profile; p != "" {
+			fmt.Fprintf(b, "Where the time goes in that run (repeated with `--cpuprofile`, the last row of its size, then `go tool pprof -top -nodecount=15`):\n\n```\n%s\n```\n\n", p)
+		}
+	}
+}
+
+func flatRuns(fs []fleetSize) []runResult {
+	var out []runResult
+	for _, f := range fs {
+		out = append(out, f.short, f.long, f.profiled)
+	}
+	return out
+}
+
+func limitNote(r runResult) string {
+	if r.limited {
+		return fmt.Sprintf(" (stopped at its %s limit)", r.shape.limit)
+	}
+	return ""
+}
+
+func (r *report) runErrors(b *strings.Builder, runs []runResult) {
+	wrote := false
+	for _, run := range runs {
+		if run.err != "" {
+			fmt.Fprintf(b, "- `%s`: %s\n", run.command, oneLine(run.err))
+			wrote = true
+		}
+	}
+	if wrote {
+		b.WriteString("\n")
+	}
+}
+
+func (r *report) wireSection(b *strings.Builder) {
+	w := r.wire
+	if w.command == "" {
+		return
+	}
+	b.WriteString("### Full cycles over the wire (`--transport tcp`: Diameter over TCP, GTP-C over UDP, loopback)\n\n")
+	b.WriteString("Every device powers on within the first minute, registers (Update Location, Update GPRS Location) and opens one " +
+		"session, closed 1 to 2 minutes later (Create, Delete PDP Context). A full cycle is counted once all four events of it exist: " +
+		"the fewest of the four event types; cycles/s is over core-sim's time.\n\n")
+	b.WriteString("| command | devices | events | UL / UGL / Create / Delete | full cycles | core-sim's time | wall | max RSS | cycles/s |\n")
+	b.WriteString("|---|---:|---:|---|---:|---:|---:|---:|---:|\n")
+	cps, ok := w.cyclesPerSecond()
+	fmt.Fprintf(b, "| `%s` | %s | %s | %s / %s / %s / %s | %s | %s | %s | %s | **%s** |\n\n",
+		w.command, group(int64(w.shape.devices)), count(w.events, w.parsedOK),
+		group(w.byType[1]), group(w.byType[2]), group(w.byType[3]), group(w.byType[5]), count(w.cycles(), w.parsedOK),
+		dur(w.ran, w.parsedOK), dur(w.wall, w.wall > 0)+limitNote(w), mib(w.maxRSS, w.maxRSS > 0), rate(cps, ok, ""))
+	r.runErrors(b, []runResult{w})
+}
+
+func (r *report) emuSection(b *strings.Builder) {
+	s := r.emu
+	if s.core.ggsn == "" && s.note == "" {
+		return
+	}
+	b.WriteString("### Side by side: osmocom's sgsnemu against core-sim's GGSN and against osmo-ggsn\n\n")
+	if s.note != "" {
+		b.WriteString(s.note + "\n\n")
+		return
+	}
+	b.WriteString("sgsnemu sends its N Create PDP Context Requests in one burst, never retransmits, deletes its contexts about " +
+		"10 seconds later (it has no faster setting than `--timelimit 1`) and exits about 20 seconds after that. " +
+		"So the comparable figure is the create phase: from its first request (`Setting up PDP context #0`) to its Nth answer, " +
+		"read off sgsnemu's output line by line. That phase is bounded by sgsnemu itself (it prints a line per request and " +
+		"per answer); both GGSNs face the same client. Times are from sgsnemu's start; each GGSN is started afresh.\n\n")
+	b.WriteString("| GGSN | GGSN command | sgsnemu command | creates answered | create phase | creates/s | deletes answered (at) | sgsnemu exit |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|\n")
+	for _, e := range []emuRun{s.core, s.osmo} {
+		if e.skipped != "" {
+			fmt.Fprintf(b, "| %s | skipped: %s | | | | | | |\n", e.ggsn, e.skipped)
+			continue
+		}
+		cr, ok := e.createRate()
+		exit := "stopped after " + emuExitWait.String()
+		if e.exited > 0 {
+			exit = dur(e.exited, true)
+		}
+		fmt.Fprintf(b, "| %s | `%s` | `%s` | %d of %d | %s | **%s** | %d (%s) | %s |\n",
+			e.ggsn, e.ggsnCmd, e.emuCmd, e.creates, e.n, dur(e.created-e.firstSent, ok), rate(cr, ok, ""),
+			e.deletes, dur(e.deleted, e.deleted > 0), exit)
+	}
+	b.WriteString("\nThen each GGSN, started afresh each time, takes the same burst again, the two alternating, and sgsnemu is stopped " +
+		"once every create is answered. Creates/s of every run, the full one first:\n\n")
+	for _, runs := range [][]emuRun{s.coreR, s.osmoR} {
+		if len(runs) == 0 {
+			continue
+		}
+		var v []string
+		for _, e := range runs {
+			if x, ok := e.createRate(); ok {
+				v = append(v, group(int64(math.Round(x))))
+			} else {
+				v = append(v, "-")
+			}
+		}
+		med, k := medianRate(runs)
+		fmt.Fprintf(b, "- %s: %s; median **%s** (%d runs)\n", runs[0].ggsn, strings.Join(v, ", "), rate(med, k > 0, "creates/s"), k)
+	}
+	cr, nc := medianRate(s.coreR)
+	or, no := medianRate(s.osmoR)
+	if nc > 0 && no > 0 {
+		fmt.Fprintf(b, "\n**Ratio core-sim / osmo-ggsn (median creates/s): %.2f.**\n", cr/or)
+	}
+	for _, e := range append(append([]emuRun{}, s.coreR...), s.osmoR...) {
+		if e.err != "" {
+			fmt.Fprintf(b, "\n- %s: %s", e.ggsn, oneLine(e.err))
+		}
+	}
+	if !s.core.lineBuf && s.core.skipped == "" {
+		b.WriteString("\n- stdbuf is missing, so sgsnemu's output came at its exit and the phases are not timed.")
+	}
+	b.WriteString("\n\n")
+}
+
+func (r *report) goSection(b *strings.Builder) {
+	g := r.gobench
+	if g == nil {
+		return
+	}
+	b.WriteString("### Go benchmarks of the hot paths\n\n")
+	fmt.Fprintf(b, "`%s`, one package after the other, for PKG in %s.\n\n", g.command, "`"+strings.Join(g.pkgs, "`, `")+"`")
+	b.WriteString("| benchmark | ns/op | B/op | allocs/op | other |\n|---|---:|---:|---:|---|\n")
+	for _, res := range g.results {
+		var other []string
+		for _, m := range res.metrics {
+			switch m.unit {
+			case "ns/op", "B/op", "allocs/op":
+			default:
+				other = append(other, num(m.value)+" "+m.unit)
+			}
+		}
+		ns, _ := res.metric("ns/op")
+		bop, okB := res.metric("B/op")
+		al, okA := res.metric("allocs/op")
+		fmt.Fprintf(b, "| `%s.%s` | %s | %s | %s | %s |\n", strings.TrimPrefix(res.pkg, "./"), res.name, num(ns),
+			orDash(num(bop), okB), orDash(num(al), okA), strings.Join(other, ", "))
+	}
+	if len(g.notes) > 0 {
+		b.WriteString("\nWhat the benchmarks logged or reported:\n\n")
+		for _, n := range g.notes {
+			fmt.Fprintf(b, "- %s\n", oneLine(n))
+		}
+	}
+	b.WriteString("\n")
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "\n", " / ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return s
+}
+
+func orDash(s string, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return s
+}
+
+// group writes an integer with thousands separators.
+func group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// num writes a benchmark figure: grouped when large, 3 significant digits when small.
+func num(v float64) string {
+	if math.Abs(v) >= 1000 {
+		return group(int64(math.Round(v)))
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+func rate(v float64, ok bool, unit string) string {
+	if !ok {
+		return "-"
+	}
+	return strings.TrimSpace(group(int64(math.Round(v))) + " " + unit)
+}
+
+func count(n int64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return group(n)
+}
+
+func ratioOr(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func dur(d time.Duration, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+}
+
+func mib(kib int64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return group((kib+512)>>10) + " MiB"
+}
