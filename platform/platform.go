@@ -72,17 +72,22 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 	if imei == "" {
 		imei = sub.IMEI
 	}
-	ep := &events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei}
+	// One allocation for the three objects of an event's subject.
+	box := &struct {
+		ep   events.Endpoint
+		sim  events.SIM
+		imsi events.IMSI
+	}{
+		ep:   events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei},
+		sim:  events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
+		imsi: events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned},
+	}
 	p.mu.Lock()
 	if ip, ok := p.ips[sub.EndpointID]; ok {
-		ep.IPAddress = &ip
+		box.ep.IPAddress = &ip
 	}
 	p.mu.Unlock()
-	return events.Subject{
-		Endpoint: ep,
-		SIM:      &events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
-		IMSI:     &events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned},
-	}
+	return events.Subject{Endpoint: &box.ep, SIM: &box.sim, IMSI: &box.imsi}
 }
 
 // Facts are the common facts of an event about imsi, stamped now.

@@ -78,6 +78,8 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 		ids:      &nw.ids,
 	}
 	n.log = nw.opts.Logger.With(zap.String("node", n.ID.Diameter.Host))
+	n.evOp = nw.opts.Platform.Operator(op)
+	n.gtpIP = n.ID.GTP.String()
 	hss, closer, err := nw.opts.DialHSS(ctx, n.ID, n)
 	if err != nil {
 		return nil, fmt.Errorf("sgsn: connecting %s (%s) to the HLR: %w", op.Name, plmn, err)

@@ -104,10 +104,38 @@ type Node struct {
 	plat *platform.Platform
 	log  *zap.Logger
 
+	// Written once when the node is made, and in every event of the node.
+	evOp    events.Operator
+	gtpIP   string
+	ggsnIPs addrStrings
+
 	mu   sync.Mutex
 	regs map[digitsKey]*registration
 
 	ids *counters
+}
+
+// addrStrings keeps the text of the last GGSN addresses seen, so that the
+// events of a node do not format the same few addresses again and again.
+type addrStrings struct {
+	mu    sync.Mutex
+	addrs [2]netip.Addr
+	texts [2]string
+	next  int
+}
+
+func (a *addrStrings) of(ip netip.Addr) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, x := range a.addrs {
+		if x == ip && a.texts[i] != "" {
+			return a.texts[i]
+		}
+	}
+	t := ip.String()
+	a.addrs[a.next], a.texts[a.next] = ip, t
+	a.next = (a.next + 1) % len(a.addrs)
+	return t
 }
 
 // digitsKey holds a string of up to 19 decimal digits (an IMSI, an
@@ -238,7 +266,7 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		n.log.Warn("no answer to ULR", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.Error(err))
 		return fmt.Errorf("%s for IMSI %s at %s: %w", proc, ue.IMSI, n.Operator.Name, err)
 	}
-	op := n.plat.Operator(n.Operator)
+	op := n.evOp
 	if !ans.Result.OK() {
 		reason := ans.ErrorMessage
 		if reason == "" {
@@ -270,7 +298,7 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 	if cs {
 		e = events.UpdateLocation(f, op, n.ID.Number)
 	} else {
-		e = events.UpdateGPRSLocation(f, op, n.ID.Number, n.ID.GTP.String(), ratName(ue.RAT))
+		e = events.UpdateGPRSLocation(f, op, n.ID.Number, n.gtpIP, ratName(ue.RAT))
 	}
 	n.log.Debug("location updated", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.String("plmn", n.Operator.PLMN()))
 	return n.plat.Emit(e)
@@ -341,8 +369,8 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		PDPContextID: n.ids.pdp.Add(1), TunnelCreated: events.TunnelCreated(now), GTPVersion: 1,
 		UEIPAddress: res.EndUserAddress.String(), APN: apn, NSAPI: nsapi, IMSI: ue.IMSI, IMEISV: ue.IMEISV,
 		MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: int(ue.LAC), CI: &ci, RATType: int(ratGTP(ue.RAT)),
-		SGSNControlPlaneIPAddress: n.ID.GTP.String(), SGSNDataPlaneIPAddress: n.ID.GTP.String(),
-		GGSNControlPlaneIPAddress: res.GGSNControlAddr.String(), GGSNDataPlaneIPAddress: res.GGSNUserAddr.String(),
+		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP,
+		GGSNControlPlaneIPAddress: n.ggsnIPs.of(res.GGSNControlAddr), GGSNDataPlaneIPAddress: n.ggsnIPs.of(res.GGSNUserAddr),
 		TxTEIDControlPlane: teidC, TxTEIDDataPlane: teidU, RxTEID: res.TEIDData,
 	}
 	n.plat.Tariff(&pc, n.Operator)
@@ -360,7 +388,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	n.plat.SetEndpointIP(ue.IMSI, pc.UEIPAddress)
 	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", pc.UEIPAddress))
-	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.plat.Operator(n.Operator), s.info))
+	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.evOp, s.info))
 }
 
 func pdpRejectReason(c gtpc.Cause, apn string) string {
@@ -408,7 +436,7 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	if !res.Cause.Accepted() {
 		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.ue.IMSI), zap.Stringer("cause", res.Cause))
 	}
-	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.plat.Operator(n.Operator), s.info, rx, tx)
+	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info, rx, tx)
 	return n.plat.Emit(e)
 }
 

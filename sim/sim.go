@@ -37,7 +37,7 @@ func ParseSpeed(s string) (float64, error) {
 }
 
 type item struct {
-	at  time.Time
+	at  int64  // virtual time in Unix nanoseconds: no pointer for the collector to follow
 	seq uint64 // ties run in the order they were scheduled
 	fn  func()
 }
@@ -46,8 +46,8 @@ type queue []item
 
 func (q queue) Len() int { return len(q) }
 func (q queue) Less(i, j int) bool {
-	if !q[i].at.Equal(q[j].at) {
-		return q[i].at.Before(q[j].at)
+	if q[i].at != q[j].at {
+		return q[i].at < q[j].at
 	}
 	return q[i].seq < q[j].seq
 }
@@ -101,7 +101,7 @@ func (s *Scheduler) At(t time.Time, fn func()) {
 		t = s.now
 	}
 	s.seq++
-	heap.Push(&s.q, item{at: t, seq: s.seq, fn: fn})
+	heap.Push(&s.q, item{at: t.UnixNano(), seq: s.seq, fn: fn})
 }
 
 // After schedules fn d after now.
@@ -127,11 +127,12 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 			return err
 		}
 		next := s.q[0]
-		if next.at.After(end) {
+		if next.at > end.UnixNano() {
 			break
 		}
+		at := time.Unix(0, next.at).In(s.start.Location())
 		if s.speed > 0 {
-			due := wall.Add(time.Duration(float64(next.at.Sub(s.start)) / s.speed))
+			due := wall.Add(time.Duration(float64(at.Sub(s.start)) / s.speed))
 			if d := time.Until(due); d > 0 {
 				t := time.NewTimer(d)
 				select {
@@ -143,8 +144,8 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 			}
 		}
 		heap.Pop(&s.q)
-		s.now = next.at
-		s.shown.Store(next.at.UnixNano())
+		s.now = at
+		s.shown.Store(next.at)
 		s.ran++
 		next.fn()
 	}
