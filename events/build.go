@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -18,6 +19,31 @@ func (b Bytes) MarshalJSON() ([]byte, error) {
 		sign, v = "-", -v
 	}
 	return []byte(fmt.Sprintf("%s%d.%06d", sign, v/1000000, v%1000000)), nil
+}
+
+// Events and their details are recycled (Release): a load run makes
+// hundreds of thousands a second, and the collector's work grows with the
+// bytes allocated.
+var (
+	eventPool       = sync.Pool{New: func() any { return new(Event) }}
+	locationDetails = sync.Pool{New: func() any { return new(LocationDetail) }}
+	pdpDetails      = sync.Pool{New: func() any { return new(PDPDetail) }}
+)
+
+// Release returns an event that has been emitted, and its detail, for
+// reuse. The caller must not use e afterwards, nor keep anything that
+// points into it.
+func (e *Event) Release() {
+	switch d := e.Detail.(type) {
+	case *LocationDetail:
+		*d = LocationDetail{}
+		locationDetails.Put(d)
+	case *PDPDetail:
+		*d = PDPDetail{}
+		pdpDetails.Put(d)
+	}
+	*e = Event{}
+	eventPool.Put(e)
 }
 
 // Subject is who an event is about: the endpoint, its SIM and the IMSI in use.
@@ -38,7 +64,9 @@ type Operator struct {
 }
 
 func (o Operator) locationDetail() *LocationDetail {
-	return &LocationDetail{ID: o.ID, Name: o.Name, Country: o.Country, TapCode: o.TapCodes, MNC: o.MNCs}
+	d := locationDetails.Get().(*LocationDetail)
+	*d = LocationDetail{ID: o.ID, Name: o.Name, Country: o.Country, TapCode: o.TapCodes, MNC: o.MNCs}
+	return d
 }
 
 func ref(id int, names []string) Ref {
@@ -49,7 +77,8 @@ func ref(id int, names []string) Ref {
 }
 
 func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, subj Subject, desc string) *Event {
-	return &Event{
+	e := eventPool.Get().(*Event)
+	*e = Event{
 		Timestamp:     FormatTimestamp(at),
 		Alert:         sev != SeverityInfo,
 		Description:   desc,
@@ -63,6 +92,7 @@ func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, 
 		Type:          t,
 		Status:        StatusUnchanged,
 	}
+	return e
 }
 
 func imsiOf(s Subject) string {
@@ -134,7 +164,9 @@ type PDPSession struct {
 }
 
 func pdpDetail(op Operator, s PDPSession) *PDPDetail {
-	return &PDPDetail{ID: op.ID, Name: op.Name, Country: op.Country, SessionID: s.SessionID, PDPContext: s.Context}
+	d := pdpDetails.Get().(*PDPDetail)
+	*d = PDPDetail{ID: op.ID, Name: op.Name, Country: op.Country, SessionID: s.SessionID, PDPContext: s.Context}
+	return d
 }
 
 // TunnelCreated formats the time a PDP context was created as pdp_context.tunnel_created.

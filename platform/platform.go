@@ -137,9 +137,12 @@ func (p *Platform) Tariff(pc *events.PDPContext, op world.Operator) {
 // accepted event must never be lost silently.
 var ErrStream = errors.New("event stream failed")
 
-// Emit writes an event.
+// Emit writes an event, then recycles it: the caller must not use it
+// afterwards.
 func (p *Platform) Emit(e *events.Event) error {
-	if err := p.Stream.Emit(e); err != nil {
+	err := p.Stream.Emit(e)
+	e.Release()
+	if err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
 	}
 	p.Pacer.Wait()

@@ -65,6 +65,8 @@ func (o Operator) Supports(r RAT) bool {
 type World struct {
 	countries []Country
 	operators []Operator
+	byMCC     map[string][]Operator // OperatorsIn, made once
+	byPLMN    map[string]int        // index into operators
 }
 
 // New builds a world and checks it: unique ISO codes and MCCs per country,
@@ -96,6 +98,12 @@ func New(countries []Country, operators []Operator) (*World, error) {
 		}
 		plmn[o.PLMN()], ids[o.ID] = true, true
 	}
+	w.byMCC = map[string][]Operator{}
+	w.byPLMN = map[string]int{}
+	for i, o := range w.operators {
+		w.byMCC[o.MCC] = append(w.byMCC[o.MCC], o)
+		w.byPLMN[o.PLMN()] = i
+	}
 	return w, nil
 }
 
@@ -111,23 +119,16 @@ func (w *World) Country(isoOrMCC string) (Country, bool) {
 
 // Operator finds an operator by PLMN (MCC+MNC).
 func (w *World) Operator(plmn string) (Operator, bool) {
-	for _, o := range w.operators {
-		if o.PLMN() == plmn {
-			return o, true
-		}
+	if i, ok := w.byPLMN[plmn]; ok {
+		return w.operators[i], true
 	}
 	return Operator{}, false
 }
 
 // OperatorsIn lists the operators of a country, in the order the world lists them.
+// The slice is shared: do not change it.
 func (w *World) OperatorsIn(mcc string) []Operator {
-	var out []Operator
-	for _, o := range w.operators {
-		if o.MCC == mcc {
-			out = append(out, o)
-		}
-	}
-	return out
+	return w.byMCC[mcc]
 }
 
 // Countries lists all countries by name.
