@@ -64,17 +64,10 @@ type OsmoGGSN struct {
 	Tun  string       // tun device name, at most 15 characters
 }
 
-// Start writes the configuration, starts osmo-ggsn, and stops it when the
-// test ends (printing its output if the test failed). With default-apn em
-// it maps unknown APNs to "em" instead of rejecting them.
-func (o OsmoGGSN) Start(t testing.TB, ctx context.Context) *Output {
-	t.Helper()
-	bin := Require(t, "osmo-ggsn")
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("osmo-ggsn needs /dev/net/tun: %v", err)
-	}
-	dir := t.TempDir()
-	conf := fmt.Sprintf(`log stderr
+// Config is osmo-ggsn's configuration file: GTP-C, VTY and CTRL on IP, a
+// tun device and the pool for APN em, its state in stateDir.
+func (o OsmoGGSN) Config(stateDir string) string {
+	return fmt.Sprintf(`log stderr
  logging filter all 1
  logging level all error
 line vty
@@ -95,7 +88,20 @@ ggsn ggsn0
   no shutdown
  default-apn em
  no shutdown ggsn
-`, o.IP, dir, o.Pool, o.Tun)
+`, o.IP, stateDir, o.Pool, o.Tun)
+}
+
+// Start writes the configuration, starts osmo-ggsn, and stops it when the
+// test ends (printing its output if the test failed). With default-apn em
+// it maps unknown APNs to "em" instead of rejecting them.
+func (o OsmoGGSN) Start(t testing.TB, ctx context.Context) *Output {
+	t.Helper()
+	bin := Require(t, "osmo-ggsn")
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		t.Skipf("osmo-ggsn needs /dev/net/tun: %v", err)
+	}
+	dir := t.TempDir()
+	conf := o.Config(dir)
 	file := filepath.Join(dir, "osmo-ggsn.cfg")
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)

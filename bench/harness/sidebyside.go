@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/core-sim/core-sim/peers"
 )
 
 // The side-by-side measurement owns 127.30.0.10-11 (core-sim's GGSN and its
@@ -140,28 +143,7 @@ func runSideBySide(ctx context.Context, bin, dir string, n int) sideBySide {
 // osmoConfig is osmo-ggsn's configuration: GTP-C, VTY and CTRL on its own
 // address, a tun device and a /16 pool for APN em.
 func osmoConfig(state string) string {
-	return fmt.Sprintf(`log stderr
- logging filter all 1
- logging level all error
-line vty
- no login
- bind %[1]s
-ctrl
- bind %[1]s
-ggsn ggsn0
- gtp state-dir %[2]s
- gtp bind-ip %[1]s
- apn em
-  gtpu-mode tun
-  tun-device %[4]s
-  type-support v4
-  ip prefix dynamic %[3]s
-  ip dns 0 127.0.0.53
-  ip ifconfig %[3]s
-  no shutdown
- default-apn em
- no shutdown ggsn
-`, osmoGGSNIP, state, osmoPool, osmoTun)
+	return peers.OsmoGGSN{IP: netip.MustParseAddr(osmoGGSNIP), Pool: netip.MustParsePrefix(osmoPool), Tun: osmoTun}.Config(state)
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
