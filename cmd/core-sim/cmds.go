@@ -344,20 +344,27 @@ func checkLoad(sc *scenarios.Scenario, rate string) (float64, error) {
 	return r, fitsInMemory(sc)
 }
 
-// tuneGC trades some speed for memory in large runs: the heap of a run is
-// mostly the devices, which live for the whole run, so the collector's
-// default headroom (GOGC=100: twice the live heap) is what pushes a
-// million-device run past 1 GiB. A GOGC set by the user wins.
+// tuneGC keeps large runs within their memory: the heap of a run is
+// mostly the devices, which live for the whole run, and the collector's
+// default headroom (twice the live heap) is what pushes a million-device
+// run past 1 GiB. A soft memory limit of about 950 bytes a device makes it
+// collect more often only when the heap comes near that. GOGC or
+// GOMEMLIMIT set by the user win.
 func tuneGC(sc *scenarios.Scenario, log *zap.Logger) {
 	devices := 0
 	for _, f := range sc.Fleets {
 		devices += f.Count
 	}
-	if devices < 200_000 || os.Getenv("GOGC") != "" {
+	if devices < 200_000 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetGCPercent(40)
-	log.Info("large fleet: garbage collector set to GOGC=40 to keep memory down", zap.Int("devices", devices))
+	limit := max(int64(devices)*950, 512<<20)
+	if avail, ok := availableMemory(); ok && uint64(limit) > avail/10*8 {
+		limit = int64(avail / 10 * 8)
+	}
+	debug.SetMemoryLimit(limit)
+	log.Info("large fleet: soft memory limit for the garbage collector", zap.Int("devices", devices),
+		zap.Int64("limit_mib", limit>>20))
 }
 
 // bytesPerDevice is what a device costs in a run, measured with 1,000,000
