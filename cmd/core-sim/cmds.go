@@ -155,6 +155,9 @@ SIGTERM.`, `
 		return err
 	}
 	defer log.Sync() //nolint:errcheck // stderr
+	if *transport, err = wireTransport(*transport); err != nil {
+		return err
+	}
 	store, err := newStore(sc)
 	if err != nil {
 		return err
@@ -237,6 +240,9 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	}
 	r, err := checkLoad(sc, *rate)
 	if err != nil {
+		return err
+	}
+	if *transport, err = wireTransport(*transport); err != nil {
 		return err
 	}
 	store, err := newStore(sc)
@@ -328,6 +334,20 @@ func connectNodes(ctx context.Context, sc *scenarios.Scenario, nw *sgsn.Network,
 		}
 	}
 	return nil
+}
+
+// wireTransport checks the Diameter transport of an element that runs on
+// its own ("wire" is "auto"; inproc needs all elements in one process).
+func wireTransport(t string) (string, error) {
+	switch t {
+	case "tcp", "sctp", "auto":
+		return t, nil
+	case "wire":
+		return "auto", nil
+	case "inproc":
+		return "", fmt.Errorf("--transport inproc needs the elements in one process: use core-sim run --transport inproc")
+	}
+	return "", fmt.Errorf("--transport %q: want tcp, sctp or auto", t)
 }
 
 // checkLoad refuses, before anything starts, a rate that is not a rate and
