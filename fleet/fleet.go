@@ -246,6 +246,8 @@ type device struct {
 	timerAt      time.Duration // the applet timer scheduled
 	retryAt      time.Duration // the registration retry scheduled
 	resetAt      time.Duration // the modem reset scheduled
+	tickAt       time.Duration // the next data session scheduled
+	endAt        time.Duration // the end of the open session
 
 	lac, ci     uint16
 	regProfile  int8 // the profile whose IMSI the registration used
@@ -282,13 +284,13 @@ func (d *device) plan() {
 	f := d.Fleet
 	s := d.r.s
 	start := s.Start()
-	s.At(start.Add(d.between(f.PowerOn[0], f.PowerOn[1])), d.powerOn)
+	s.AtActor(start.Add(d.between(f.PowerOn[0], f.PowerOn[1])), d, actPowerOn)
 	for i := 1; i < len(f.Itinerary); i++ {
 		stop := f.Itinerary[i]
 		s.At(start.Add(stop.At), func() { d.move(stop.Country) })
 	}
 	if f.PowerOff > 0 {
-		s.At(start.Add(f.PowerOff), d.powerOff)
+		s.AtActor(start.Add(f.PowerOff), d, actPowerOff)
 	}
 }
 
@@ -336,8 +338,67 @@ func (d *device) apn() string {
 	return d.Fleet.APN
 }
 
-// sched runs fn at t (a run that failed stops its scheduler).
-func (d *device) sched(t time.Time, fn func()) { d.r.s.At(t, fn) }
+// A device's own actions, scheduled without a closure (sim.Actor). Each
+// one checks when it runs that it is still the one the device expects
+// (the device re-planned it otherwise).
+const (
+	actPowerOn uint8 = iota
+	actPowerOff
+	actRefresh
+	actRetry
+	actReset
+	actTimer
+	actSessionTick
+	actSessionEnd
+)
+
+// Act runs one of the device's actions.
+func (d *device) Act(kind uint8) {
+	now := d.at()
+	switch kind {
+	case actPowerOn:
+		d.powerOn()
+	case actPowerOff:
+		d.powerOff()
+	case actRefresh:
+		if d.refreshUntil == now {
+			d.refreshUntil = 0
+			d.attach()
+		}
+	case actRetry:
+		if d.retryAt == now {
+			d.attach()
+		}
+	case actReset:
+		if d.resetAt != now || !d.on || d.node != nil {
+			return
+		}
+		d.r.log.Debug("modem reset after no service", zap.Stringer("device", &d.Device))
+		d.sim.ModemReset(d.now())
+		d.bootProfile = int8(d.profileIndex())
+		d.refreshUntil = 0
+		d.attach()
+	case actTimer:
+		if d.timerAt != now || !d.on {
+			return
+		}
+		d.timerAt = 0
+		if dec := d.sim.Tick(d.now()); dec.Switch {
+			d.switched(dec)
+		}
+		d.scheduleTimer()
+	case actSessionTick:
+		if d.tickAt != now || d.node == nil {
+			return // re-planned, or the device left its network: the next registration plans anew
+		}
+		d.openSession()
+		d.scheduleSession(false)
+	case actSessionEnd:
+		if d.endAt == now && d.session != nil {
+			d.closeSession()
+		}
+	}
+}
 
 func (d *device) powerOn() {
 	d.on = true
@@ -503,14 +564,8 @@ func (d *device) switched(dec applet.Decision) {
 	if !d.Fleet.Firmware.KeepForbiddenNetworks {
 		d.forbidden = d.forbidden[:0]
 	}
-	until := dec.RefreshAt.Sub(d.r.s.Start()) + 1
-	d.refreshUntil = until
-	d.sched(dec.RefreshAt, func() {
-		if d.refreshUntil == until {
-			d.refreshUntil = 0
-			d.attach()
-		}
-	})
+	d.refreshUntil = dec.RefreshAt.Sub(d.r.s.Start()) + 1
+	d.r.s.AtActor(dec.RefreshAt, d, actRefresh)
 }
 
 func (d *device) scheduleRetry() {
@@ -519,11 +574,7 @@ func (d *device) scheduleRetry() {
 		return
 	}
 	d.retryAt = at
-	d.sched(d.now().Add(d.Fleet.RetryAfter), func() {
-		if d.retryAt == at {
-			d.attach()
-		}
-	})
+	d.r.s.AtActor(d.now().Add(d.Fleet.RetryAfter), d, actRetry)
 }
 
 // scheduleReset arms the firmware's modem reset after a time without service.
@@ -532,18 +583,8 @@ func (d *device) scheduleReset() {
 	if after == 0 || d.resetAt > d.at() {
 		return
 	}
-	at := d.at() + after
-	d.resetAt = at
-	d.sched(d.now().Add(after), func() {
-		if d.resetAt != at || !d.on || d.node != nil {
-			return
-		}
-		d.r.log.Debug("modem reset after no service", zap.Stringer("device", &d.Device), zap.Duration("after", after))
-		d.sim.ModemReset(d.now())
-		d.bootProfile = int8(d.profileIndex())
-		d.refreshUntil = 0
-		d.attach()
-	})
+	d.resetAt = d.at() + after
+	d.r.s.AtActor(d.now().Add(after), d, actReset)
 }
 
 // scheduleTimer makes sure the applet's next timer is scheduled.
@@ -560,16 +601,7 @@ func (d *device) scheduleTimer() {
 		return
 	}
 	d.timerAt = at
-	d.sched(t, func() {
-		if d.timerAt != at || !d.on {
-			return
-		}
-		d.timerAt = 0
-		if dec := d.sim.Tick(d.now()); dec.Switch {
-			d.switched(dec)
-		}
-		d.scheduleTimer()
-	})
+	d.r.s.AtActor(t, d, actTimer)
 }
 
 // move is the itinerary's next stop: a new location status for the
@@ -603,14 +635,8 @@ func (d *device) scheduleSession(first bool) {
 	if first {
 		wait = d.between(0, every)
 	}
-	node := d.node
-	d.sched(d.now().Add(wait), func() {
-		if d.node != node || node == nil {
-			return // the device left that network: the next registration plans anew
-		}
-		d.openSession()
-		d.scheduleSession(false)
-	})
+	d.tickAt = d.at() + wait
+	d.r.s.AtActor(d.now().Add(wait), d, actSessionTick)
 }
 
 func (d *device) openSession() {
@@ -625,12 +651,10 @@ func (d *device) openSession() {
 		return
 	}
 	d.session = sess
-	end := d.r.s.Now().Add(d.between(d.Fleet.SessionLength[0], d.Fleet.SessionLength[1]))
-	d.sched(end, func() { // a session still open when the run ends stays open: the endpoint ends ONLINE
-		if d.session == sess {
-			d.closeSession()
-		}
-	})
+	length := d.between(d.Fleet.SessionLength[0], d.Fleet.SessionLength[1])
+	d.endAt = d.at() + length
+	// A session still open when the run ends stays open: the endpoint ends ONLINE.
+	d.r.s.AtActor(d.now().Add(length), d, actSessionEnd)
 }
 
 func (d *device) closeSession() {

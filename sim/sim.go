@@ -12,7 +12,6 @@
 package sim
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"strconv"
@@ -37,27 +36,65 @@ func ParseSpeed(s string) (float64, error) {
 }
 
 type item struct {
-	at  int64  // virtual time in Unix nanoseconds: no pointer for the collector to follow
-	seq uint64 // ties run in the order they were scheduled
-	fn  func()
+	at   int64  // virtual time in Unix nanoseconds: no pointer for the collector to follow
+	seq  uint64 // ties run in the order they were scheduled
+	fn   func()
+	a    Actor // or an actor's action: no closure to allocate
+	kind uint8
 }
 
+// Actor has actions of its own, told apart by a kind. Scheduling an
+// actor's action allocates nothing, where a closure would: a run with a
+// million devices keeps a million actions scheduled.
+type Actor interface{ Act(kind uint8) }
+
+// queue is a binary min-heap of items by (at, seq), written out rather
+// than through container/heap, whose Push and Pop box every item.
 type queue []item
 
-func (q queue) Len() int { return len(q) }
-func (q queue) Less(i, j int) bool {
+func (q queue) less(i, j int) bool {
 	if q[i].at != q[j].at {
 		return q[i].at < q[j].at
 	}
 	return q[i].seq < q[j].seq
 }
-func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *queue) Push(x any)   { *q = append(*q, x.(item)) }
-func (q *queue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
+
+func (q *queue) push(it item) {
+	*q = append(*q, it)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (q *queue) pop() item {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = item{} // the slot keeps no action alive
+	h = h[:n]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && h.less(l, m) {
+			m = l
+		}
+		if r < n && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
 }
 
 // Scheduler runs actions in virtual-time order. It is not safe for
@@ -101,7 +138,16 @@ func (s *Scheduler) At(t time.Time, fn func()) {
 		t = s.now
 	}
 	s.seq++
-	heap.Push(&s.q, item{at: t.UnixNano(), seq: s.seq, fn: fn})
+	s.q.push(item{at: t.UnixNano(), seq: s.seq, fn: fn})
+}
+
+// AtActor schedules a's action kind at t; a time in the past means now.
+func (s *Scheduler) AtActor(t time.Time, a Actor, kind uint8) {
+	if t.Before(s.now) {
+		t = s.now
+	}
+	s.seq++
+	s.q.push(item{at: t.UnixNano(), seq: s.seq, a: a, kind: kind})
 }
 
 // After schedules fn d after now.
@@ -143,11 +189,15 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 				}
 			}
 		}
-		heap.Pop(&s.q)
+		s.q.pop()
 		s.now = at
 		s.shown.Store(next.at)
 		s.ran++
-		next.fn()
+		if next.a != nil {
+			next.a.Act(next.kind)
+		} else {
+			next.fn()
+		}
 	}
 	if end.After(s.now) && !s.stopped {
 		s.now = end

@@ -85,3 +85,33 @@ func TestStop(t *testing.T) {
 		t.Errorf("ran %d, now %v", ran, s.Now())
 	}
 }
+
+type recorder struct{ got *[]uint8 }
+
+func (r recorder) Act(kind uint8) { *r.got = append(*r.got, kind) }
+
+func TestQueueOrdersAnyMixOfTimes(t *testing.T) {
+	s := New(t0, Max)
+	var got []uint8
+	r := recorder{&got}
+	// Times out of order, ties scheduled in order 10, 11, 12.
+	for i, d := range []time.Duration{5, 1, 3, 3, 3, 0, 9, 1} {
+		kind := uint8(i)
+		if d == 3 {
+			kind = uint8(7 + i)
+		}
+		s.AtActor(t0.Add(d*time.Second), r, kind)
+	}
+	if err := s.Run(context.Background(), t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	want := []uint8{5, 1, 7, 9, 10, 11, 0, 6}
+	if len(got) != len(want) {
+		t.Fatalf("ran %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("ran %v, want %v", got, want)
+		}
+	}
+}
