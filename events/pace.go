@@ -42,10 +42,3 @@ func (p *Pacer) Rate() float64 {
 	}
 	return p.rate
 }
-
-// Emitted is the number of events written so far; safe from any goroutine.
-func (s *Stream) Emitted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}

@@ -83,6 +83,13 @@ func (s *Stream) Emit(e *Event) error {
 	return nil
 }
 
+// Emitted is the number of events written so far; safe from any goroutine.
+func (s *Stream) Emitted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
 // Flush writes out buffered events.
 func (s *Stream) Flush() error {
 	s.mu.Lock()
