@@ -1,77 +1,133 @@
 package events
 
 import (
-	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/core-sim/core-sim/sink"
 )
 
-// Stream numbers events, writes them as NDJSON (one JSON object per line)
-// and keeps the counts and statuses a run ends with. It is safe for
-// concurrent use; ids increase in the order the lines are written.
+// Output is where a Stream's encoded events go: a sink.Pipeline.
+type Output interface {
+	Submit(b *sink.Batch)
+	Flush()
+	Close() error
+	Failed() <-chan struct{}
+	Err() error
+}
+
+// batchEvents is how many events the simulation hands the encoder at once.
+const batchEvents = 256
+
+// Stream numbers events, keeps the counts and statuses a run ends with,
+// and hands the events to an encoder goroutine that writes them as JSON
+// records to an Output. It is safe for concurrent use; ids increase in the
+// order of Emit, and the records reach the output in that order.
+//
+// Emit returns once the event is counted: encoding and delivery run behind
+// it, holding the caller only when the output falls behind (backpressure).
 type Stream struct {
-	mu      sync.Mutex
-	w       *bufio.Writer
-	closer  io.Closer
-	nextID  int64
-	byType  map[Type]int
-	rejects map[string]int
-	total   int
-	err     error
-	observe func(*Event)
-	buf     []byte // the line being encoded, reused under mu
+	mu       sync.Mutex
+	out      Output
+	format   Format
+	nextID   int64
+	byType   map[Type]int
+	rejects  map[string]int
+	total    atomic.Int64
+	err      error
+	observe  func(*Event)
+	pending  []*Event
+	enc      chan encJob
+	encDone  chan struct{}
+	closed   bool
+	closeErr error
 
 	Statuses Statuses
 }
 
-// Observe makes fn see every event after it is written, in order. Set it
+type encJob struct {
+	events  []*Event
+	flushed chan struct{} // set: a flush, closed once the output has delivered
+}
+
+var eventSlices = sync.Pool{New: func() any { s := make([]*Event, 0, batchEvents); return &s }}
+
+// Observe makes fn see every event as it is emitted, in order. Set it
 // before the first Emit; fn runs under the stream's lock and must be quick.
 func (s *Stream) Observe(fn func(*Event)) { s.observe = fn }
 
-// NewStream writes to w. If w is an io.Closer, Close closes it.
+// NewStream writes NDJSON to w. If w is an io.Closer other than stdout or
+// stderr, Close closes it.
 func NewStream(w io.Writer) *Stream {
-	s := &Stream{w: bufio.NewWriterSize(w, 64<<10), nextID: 1, byType: map[Type]int{}, rejects: map[string]int{}}
-	if c, ok := w.(io.Closer); ok && w != os.Stdout && w != os.Stderr {
-		s.closer = c
+	name := "writer"
+	if w == os.Stdout {
+		name = "stdout"
 	}
-	return s
+	spec := sink.Spec{Raw: name, Kind: name}
+	return NewStreamTo(sink.Start([]sink.Target{{Spec: spec, Sink: sink.NewWriter(name, w)}}, sink.Options{}), Format{})
 }
 
 // OpenFile creates (or truncates) path and returns a Stream writing to it.
 func OpenFile(path string) (*Stream, error) {
-	f, err := os.Create(path)
+	spec, err := sink.ParseSpec("file:" + path)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	return NewStream(f), nil
+	f, err := sink.NewFile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	return NewStreamTo(sink.Start([]sink.Target{{Spec: spec, Sink: f}}, sink.Options{}), Format{}), nil
 }
 
-// Emit numbers e, writes it, and applies it to the statuses. The first
-// write error is kept and returned by every later call and by Close.
+// NewStreamTo encodes events in format f and hands them to out.
+func NewStreamTo(out Output, f Format) *Stream {
+	s := &Stream{out: out, format: f, nextID: 1, byType: map[Type]int{}, rejects: map[string]int{},
+		enc: make(chan encJob, 4), encDone: make(chan struct{})}
+	s.pending = *eventSlices.Get().(*[]*Event)
+	go s.encode()
+	return s
+}
+
+// Emit numbers e, counts it, applies it to the statuses and queues it for
+// encoding. The stream owns e from then on (it is recycled once encoded).
+// The first error (a sink that failed for good, an event that cannot be
+// encoded) is kept and returned by every later call and by Close.
 func (s *Stream) Emit(e *Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.err == nil && s.closed {
+		s.err = fmt.Errorf("events: emit after close")
+	}
+	if s.err == nil {
+		select {
+		case <-s.out.Failed():
+			s.err = fmt.Errorf("events: %w", s.out.Err())
+		default:
+		}
+	}
 	if s.err != nil {
+		e.Release()
 		return s.err
+	}
+	if !fastDetail(e.Detail) {
+		// A detail the fast encoder hands to encoding/json: find out now,
+		// not on the encoder's goroutine, whether it can be encoded.
+		if _, err := json.Marshal(e.Detail); err != nil {
+			s.err = fmt.Errorf("events: encoding event %d: %w", s.nextID, err)
+			return s.err
+		}
 	}
 	e.ID = s.nextID
-	b, err := appendEvent(s.buf[:0], e)
-	if err != nil {
-		s.err = fmt.Errorf("events: encoding event %d: %w", e.ID, err)
-		return s.err
-	}
 	s.nextID++
-	b = append(b, '\n')
-	s.buf = b
-	if _, err := s.w.Write(b); err != nil {
-		s.err = fmt.Errorf("events: writing event %d: %w", e.ID, err)
-		return s.err
-	}
-	s.total++
+	s.total.Add(1)
 	s.byType[e.Type]++
 	if e.Reject != "" {
 		s.rejects[e.Reject]++
@@ -80,38 +136,99 @@ func (s *Stream) Emit(e *Event) error {
 	if s.observe != nil {
 		s.observe(e)
 	}
+	s.pending = append(s.pending, e)
+	if len(s.pending) == batchEvents {
+		s.handoff()
+	}
 	return nil
 }
 
-// Emitted is the number of events written so far; safe from any goroutine.
-func (s *Stream) Emitted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
+// handoff passes the pending events to the encoder; under s.mu.
+func (s *Stream) handoff() {
+	if len(s.pending) == 0 {
+		return
+	}
+	s.enc <- encJob{events: s.pending}
+	s.pending = *eventSlices.Get().(*[]*Event)
 }
 
-// Flush writes out buffered events.
+// encode runs on its own goroutine: events to records, records to the output.
+func (s *Stream) encode() {
+	defer close(s.encDone)
+	for j := range s.enc {
+		if j.flushed != nil {
+			s.out.Flush()
+			close(j.flushed)
+			continue
+		}
+		b := sink.NewBatch(sink.KindEvent)
+		for _, e := range j.events {
+			k := len(b.Buf)
+			if e.Endpoint != nil {
+				b.Buf = strconv.AppendInt(b.Buf, e.Endpoint.ID, 10)
+			}
+			v := len(b.Buf)
+			s.format.apply(e)
+			var err error
+			if b.Buf, err = appendEvent(b.Buf, e); err != nil {
+				// Emit checked what the fast encoder cannot refuse.
+				panic(fmt.Sprintf("events: encoding event %d: %v", e.ID, err))
+			}
+			b.Add(e.ID, int(e.Type), e.Alert, k, v)
+			e.Release()
+		}
+		b.Seal()
+		s.out.Submit(b)
+		clear(j.events)
+		j.events = j.events[:0]
+		eventSlices.Put(&j.events)
+	}
+}
+
+// Emitted is the number of events emitted so far; safe from any goroutine
+// and never blocked by a slow output.
+func (s *Stream) Emitted() int { return int(s.total.Load()) }
+
+// Flush waits until every event emitted so far has been delivered by every
+// sink (or given up on) and returns the stream's error, if any.
 func (s *Stream) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
+	if s.closed {
 		return s.err
 	}
-	if err := s.w.Flush(); err != nil {
-		s.err = fmt.Errorf("events: %w", err)
+	s.handoff()
+	done := make(chan struct{})
+	s.enc <- encJob{flushed: done}
+	<-done
+	if s.err == nil {
+		if err := s.out.Err(); err != nil {
+			s.err = fmt.Errorf("events: %w", err)
+		}
 	}
 	return s.err
 }
 
-// Close flushes and closes the underlying file, if the stream owns one.
+// Close delivers what is pending, closes the output and returns the first
+// error. Later calls return the same.
 func (s *Stream) Close() error {
-	err := s.Flush()
-	if s.closer != nil {
-		if cerr := s.closer.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("events: %w", cerr)
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.closeErr
 	}
-	return err
+	s.closed = true
+	s.handoff()
+	close(s.enc)
+	<-s.encDone
+	err := s.out.Close()
+	switch {
+	case s.err != nil:
+		s.closeErr = s.err
+	case err != nil:
+		s.closeErr = fmt.Errorf("events: %w", err)
+	}
+	return s.closeErr
 }
 
 // Summary is what a run ends with.
@@ -126,7 +243,7 @@ type Summary struct {
 // in the fleet: those never seen by an event count as OFFLINE.
 func (s *Stream) Summary(endpoints int) Summary {
 	s.mu.Lock()
-	sum := Summary{Total: s.total, ByType: map[Type]int{}, Rejects: map[string]int{}}
+	sum := Summary{Total: int(s.total.Load()), ByType: map[Type]int{}, Rejects: map[string]int{}}
 	for k, v := range s.byType {
 		sum.ByType[k] = v
 	}

@@ -137,11 +137,10 @@ func (p *Platform) Tariff(pc *events.PDPContext, op world.Operator) {
 // accepted event must never be lost silently.
 var ErrStream = errors.New("event stream failed")
 
-// Emit writes an event, then recycles it: the caller must not use it
-// afterwards.
+// Emit hands an event to the stream, which owns it from then on: the
+// caller must not use it afterwards.
 func (p *Platform) Emit(e *events.Event) error {
 	err := p.Stream.Emit(e)
-	e.Release()
 	if err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
 	}

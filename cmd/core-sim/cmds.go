@@ -49,14 +49,6 @@ func loadScenario(pos []string, config string) (*scenarios.Scenario, error) {
 	return scenarios.Load(path)
 }
 
-// openEvents opens the event stream: stdout for "" or "-", else a file.
-func openEvents(path string, stdout io.Writer) (*events.Stream, error) {
-	if path == "" || path == "-" {
-		return events.NewStream(stdout), nil
-	}
-	return events.OpenFile(path)
-}
-
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlagSet("run", `
@@ -73,7 +65,8 @@ embedded default runs.`, `
   core-sim run --transport tcp --log-level debug --log-format json
   core-sim run outage-storm --transport inproc --events /dev/null`, stderr)
 	c.register(fs, false)
-	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
+	var out outputFlags
+	out.register(fs)
 	transport := fs.String("transport", "auto", "how the elements talk: inproc (Go values, no sockets), or over the wire with\n"+
 		"Diameter on sctp, tcp, or auto (SCTP where the kernel has it, else TCP; \"wire\" is auto)")
 	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
@@ -104,7 +97,7 @@ embedded default runs.`, `
 	if err != nil {
 		return err
 	}
-	o := fleetOptions{events: *eventsPath, speed: *speed, check: *check, memprofile: *memprofile}
+	o := fleetOptions{out: &out, speed: *speed, check: *check, memprofile: *memprofile}
 	if o.rate, err = checkLoad(sc, *rate); err != nil {
 		return err
 	}
@@ -225,7 +218,8 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	ggsnAddr := fs.String("ggsn", "127.0.0.2:2123", "the GGSN's GTP-C address")
 	gtp := fs.String("gtp", "127.0.0.1:2123", "the SGSN's own GTP-C address (put in the GSN Address IEs)")
 	transport := fs.String("transport", "auto", "Diameter transport: sctp, tcp or auto")
-	eventsPath := fs.String("events", "-", "where events go: - for stdout, or a file path")
+	var out outputFlags
+	out.register(fs)
 	speed := fs.String("speed", "max", "virtual time: max (as fast as possible), 1 (real time) or a factor such as 60")
 	check := fs.Bool("check", false, "check the scenario's expectations at the end; exit 1 if one fails")
 	rate := fs.String("rate", "", "hold the event stream to this many events per second (the simulation slows down to match)")
@@ -251,7 +245,7 @@ Update GPRS Location (Diameter to the HLR), Create and Delete PDP Context
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	return runFleet(ctx, sc, store, fleetOptions{hlr: *hlrAddr, transport: *transport, ggsn: ggsn, gtp: *gtp, events: *eventsPath,
+	return runFleet(ctx, sc, store, fleetOptions{hlr: *hlrAddr, transport: *transport, ggsn: ggsn, gtp: *gtp, out: &out,
 		speed: *speed, check: *check, rate: r},
 		log, stdout, stderr)
 }
@@ -497,7 +491,7 @@ type fleetOptions struct {
 	transport  string
 	ggsn       netip.AddrPort
 	gtp        string
-	events     string
+	out        *outputFlags
 	speed      string
 	check      bool
 	inproc     *inprocElements // set: no sockets, the elements' cores are called directly
@@ -516,7 +510,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	if o.rate > 0 {
 		pacer = events.NewPacer(o.rate)
 	}
-	stream, err := openEvents(o.events, stdout)
+	stream, pipeline, err := openStream(ctx, o.out, uint64(sc.Seed), stdout, log)
 	if err != nil {
 		return err
 	}
@@ -563,7 +557,9 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		}
 	}
 	closeErr := closeNet()
+	stopInterrupt := afterInterrupt(ctx, pipeline, stderr)
 	streamErr := stream.Close()
+	stopInterrupt()
 	sum := stream.Summary(len(states))
 	took := time.Since(wall)
 	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %v of virtual time in %s: %d events, %.0f events/s",
@@ -572,14 +568,17 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		fmt.Fprintf(stderr, " (--rate %g)", pacer.Rate())
 	}
 	fmt.Fprintf(stderr, "\n%s", sum)
+	sinkErr := reportSinks(stderr, pipeline)
 	if closeErr != nil {
 		log.Warn("closing the serving nodes", zap.Error(closeErr))
 	}
 	switch {
+	case sinkErr != nil:
+		return sinkErr
 	case streamErr != nil:
 		return streamErr
 	case runErr != nil && ctx.Err() != nil:
-		return fmt.Errorf("interrupted at %s (virtual): %d events written", sched.Now().UTC().Format(time.RFC3339), sum.Total)
+		return fmt.Errorf("interrupted at %s (virtual): %d events emitted, all delivered", sched.Now().UTC().Format(time.RFC3339), sum.Total)
 	case runErr != nil:
 		return runErr
 	}
