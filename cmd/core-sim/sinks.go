@@ -200,4 +200,3 @@ func afterInterrupt(ctx context.Context, p *sink.Pipeline, stderr io.Writer) (st
 	}()
 	return func() { close(done) }
 }
-
