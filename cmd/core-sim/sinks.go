@@ -13,6 +13,7 @@ import (
 
 	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/sink"
+	"github.com/core-sim/core-sim/sink/kafka"
 	"github.com/core-sim/core-sim/sink/webhook"
 )
 
@@ -124,6 +125,8 @@ func newSink(spec sink.Spec, stdout io.Writer, log *zap.Logger) (sink.Sink, erro
 		return sink.NewFile(spec)
 	case "webhook":
 		return webhook.New(spec, log.Named("webhook"))
+	case "kafka":
+		return kafka.New(spec, log.Named("kafka"))
 	}
 	return nil, spec.Errorf("", "unknown sink kind %q", spec.Kind)
 }
