@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/core-sim/core-sim/sink"
 )
@@ -48,6 +49,9 @@ type Stream struct {
 	encDone  chan struct{}
 	closed   bool
 	closeErr error
+
+	stopTick               chan struct{}
+	handoffs, lastHandoffs int // handoffs so far, and at the last tick
 
 	Statuses Statuses
 }
@@ -92,8 +96,33 @@ func NewStreamTo(out Output, f Format) *Stream {
 	s := &Stream{out: out, format: f, nextID: 1, byType: map[Type]int{}, rejects: map[string]int{},
 		enc: make(chan encJob, 4), encDone: make(chan struct{})}
 	s.pending = *eventSlices.Get().(*[]*Event)
+	s.stopTick = make(chan struct{})
 	go s.encode()
+	go s.tick()
 	return s
+}
+
+// handoffEvery is the longest an emitted event waits for its batch to fill
+// before it goes to the encoder anyway: a slow run's events reach the
+// sinks within it.
+const handoffEvery = 50 * time.Millisecond
+
+func (s *Stream) tick() {
+	t := time.NewTicker(handoffEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopTick:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		if !s.closed && s.handoffs == s.lastHandoffs {
+			s.handoff()
+		}
+		s.lastHandoffs = s.handoffs
+		s.mu.Unlock()
+	}
 }
 
 // Emit numbers e, counts it, applies it to the statuses and queues it for
@@ -149,6 +178,7 @@ func (s *Stream) handoff() {
 		return
 	}
 	s.enc <- encJob{events: s.pending}
+	s.handoffs++
 	s.pending = *eventSlices.Get().(*[]*Event)
 }
 
@@ -218,6 +248,7 @@ func (s *Stream) Close() error {
 		return s.closeErr
 	}
 	s.closed = true
+	close(s.stopTick)
 	s.handoff()
 	close(s.enc)
 	<-s.encDone

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -34,6 +35,9 @@ type Options struct {
 	DialHSS  DialHSS
 	Platform *platform.Platform
 	Logger   *zap.Logger
+	// Latency, if set, is told how long each request to the HLR (iface
+	// "s6a" or "s6d") and to the GGSN ("gn") took: the --metrics histograms.
+	Latency func(iface, request string, d time.Duration)
 }
 
 // Network is the set of visited networks' serving nodes, one per operator,
@@ -73,6 +77,7 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 		ID:       NewIdentity(op, c, nw.opts.HLRRealm, nw.opts.GTPAddr),
 		GGSN:     nw.opts.GGSN,
 		gn:       nw.opts.Gn,
+		latency:  nw.opts.Latency,
 		plat:     nw.opts.Platform,
 		regs:     map[digitsKey]*registration{},
 		ids:      &nw.ids,

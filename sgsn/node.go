@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -99,10 +100,11 @@ type Node struct {
 	ID       Identity
 	GGSN     netip.AddrPort
 
-	hss  HSS
-	gn   Gn
-	plat *platform.Platform
-	log  *zap.Logger
+	hss     HSS
+	gn      Gn
+	plat    *platform.Platform
+	log     *zap.Logger
+	latency func(iface, request string, d time.Duration)
 
 	// Written once when the node is made, and in every event of the node.
 	evOp    events.Operator
@@ -261,7 +263,9 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		VisitedPLMN:      s6a.PLMN{MCC: n.Operator.MCC, MNC: n.Operator.MNC},
 		SGSNNumber:       n.ID.Number,
 	}
+	start := n.start()
 	ans, err := n.hss.UpdateLocation(ctx, req)
+	n.took(iface(cs), "ULR", start)
 	if err != nil {
 		n.log.Warn("no answer to ULR", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.Error(err))
 		return fmt.Errorf("%s for IMSI %s at %s: %w", proc, ue.IMSI, n.Operator.Name, err)
@@ -350,7 +354,9 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		RATType:  ratGTP(ue.RAT),
 		Location: &gtpc.Location{MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: ue.LAC, CI: ue.CI},
 	}
+	start := n.start()
 	res, err := n.gn.CreatePDPContext(ctx, n.GGSN, req)
+	n.took("gn", "CreatePDPContext", start)
 	if err != nil {
 		n.log.Warn("no answer to Create PDP Context", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Error(err))
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, err)
@@ -428,7 +434,9 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	if s.closed.Swap(true) {
 		return nil
 	}
+	start := n.start()
 	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.nsapi, TeardownInd: true})
+	n.took("gn", "DeletePDPContext", start)
 	if err != nil {
 		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.ue.IMSI), zap.Error(err))
 		return fmt.Errorf("Delete PDP Context for IMSI %s: %w", s.ue.IMSI, err)
@@ -470,8 +478,10 @@ func (n *Node) Detach(ctx context.Context, ue UE) error {
 }
 
 func (n *Node) purge(ctx context.Context, ue UE, flags s6a.PURFlags, event func(events.Facts) *events.Event) error {
+	start := n.start()
 	ans, err := n.hss.PurgeUE(ctx, &s6a.PurgeUERequest{SessionID: n.sessionID("pur"), Origin: n.ID.Diameter,
 		DestinationRealm: n.ID.HLRRealm, IMSI: ue.IMSI, Flags: flags})
+	n.took(iface(flags == s6a.PURUEPurgedInMME), "PUR", start)
 	if err != nil {
 		return fmt.Errorf("Purge UE for IMSI %s: %w", ue.IMSI, err)
 	}
@@ -521,4 +531,29 @@ func (n *Node) Registered(imsi string) (cs, ps bool) {
 		return r.cs, r.ps
 	}
 	return false, false
+}
+
+// start is when a timed request starts: the zero time when nobody is
+// told the latencies, so that the hot path reads no clock for them.
+func (n *Node) start() time.Time {
+	if n.latency == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// took tells the latency of a request started at start.
+func (n *Node) took(iface, request string, start time.Time) {
+	if n.latency != nil {
+		n.latency(iface, request, time.Since(start))
+	}
+}
+
+// iface is the interface a location procedure uses: S6a for the CS side
+// (Update Location), S6d for the PS side (Update GPRS Location).
+func iface(cs bool) string {
+	if cs {
+		return "s6a"
+	}
+	return "s6d"
 }

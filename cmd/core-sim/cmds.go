@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -497,6 +498,7 @@ type fleetOptions struct {
 	inproc     *inprocElements // set: no sockets, the elements' cores are called directly
 	memprofile string
 	rate       float64 // events per second; 0 for as fast as possible
+	latency    func(iface, request string, d time.Duration)
 }
 
 // runFleet runs the SGSN side: the serving nodes, the fleet on the
@@ -513,6 +515,16 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	stream, pipeline, err := openStream(ctx, o.out, uint64(sc.Seed), stdout, log)
 	if err != nil {
 		return err
+	}
+	var devices atomic.Int64
+	m, err := startMetrics(o.out.metrics, stream, pipeline, &devices, log)
+	if err != nil {
+		stream.Close()
+		return err
+	}
+	defer m.Close()
+	if m != nil {
+		o.latency = m.Observe
 	}
 	sched := sim.New(sc.Start, speed)
 	plat := &platform.Platform{
@@ -544,6 +556,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		return err
 	}
 	states := runner.States()
+	devices.Store(int64(len(states)))
 	checker.Devices(states)
 	wall := time.Now()
 	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(states)),
@@ -578,7 +591,9 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	case streamErr != nil:
 		return streamErr
 	case runErr != nil && ctx.Err() != nil:
-		return fmt.Errorf("interrupted at %s (virtual): %d events emitted, all delivered", sched.Now().UTC().Format(time.RFC3339), sum.Total)
+		// Stopped by SIGINT or SIGTERM, and every event was delivered.
+		fmt.Fprintf(stderr, "core-sim: interrupted at %s (virtual): %d events emitted, all delivered\n", sched.Now().UTC().Format(time.RFC3339), sum.Total)
+		return nil
 	case runErr != nil:
 		return runErr
 	}

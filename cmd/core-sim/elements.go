@@ -117,7 +117,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 	if o.inproc != nil {
 		nw := sgsn.NewNetwork(sgsn.Options{World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: inprocSGSN.Addr(),
 			GGSN: netip.AddrPortFrom(inprocGGSN, gtpc.Port), Gn: o.inproc.ggsn, Platform: plat, Logger: log.Named("sgsn"),
-			DialHSS: o.inproc.hlr.Connect})
+			DialHSS: o.inproc.hlr.Connect, Latency: o.latency})
 		log.Info("elements in process: no sockets (--transport inproc)")
 		return nw, nw.Close, nil
 	}
@@ -137,6 +137,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 	var once sync.Once
 	nw := sgsn.NewNetwork(sgsn.Options{
 		World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: gtpAddr, GGSN: o.ggsn, Gn: ep, Platform: plat, Logger: slog,
+		Latency: o.latency,
 		DialHSS: func(ctx context.Context, id sgsn.Identity, node sgsn.ServingNode) (sgsn.HSS, io.Closer, error) {
 			c, err := s6a.Dial(ctx, o.transport, o.hlr, diameter.Config{Host: id.Diameter.Host, Realm: id.Diameter.Realm,
 				ProductName: "core-sim", Logger: slog.Named("diameter")}, node)

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/metrics"
 	"github.com/core-sim/core-sim/sink"
 	"github.com/core-sim/core-sim/sink/kafka"
 	"github.com/core-sim/core-sim/sink/webhook"
@@ -47,6 +49,7 @@ func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.timestamps, "timestamps", "zulu", "timestamp spelling: zulu (…000Z), offset (…000+0000), space (2026-11-26 10:42:58) or mixed")
 	fs.StringVar(&o.severities, "severities", "title", "severity spelling: title (Info), upper (INFO) or mixed")
 	fs.Float64Var(&o.mix, "mix", 0.1, "with mixed spellings, the fraction of events spelled otherwise than usual")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9464; off by default)")
 }
 
 // format is the event spelling the flags ask for.
@@ -202,4 +205,54 @@ func afterInterrupt(ctx context.Context, p *sink.Pipeline, stderr io.Writer) (st
 		}
 	}()
 	return func() { close(done) }
+}
+
+// startMetrics serves the run's Prometheus metrics on addr; nil (and no
+// cost on the hot path) when addr is empty.
+func startMetrics(addr string, stream *events.Stream, p *sink.Pipeline, devices *atomic.Int64, log *zap.Logger) (*metrics.Metrics, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	summary := func() events.Summary { return stream.Summary(int(devices.Load())) }
+	m := metrics.New(metrics.Sources{
+		Events: func() map[int]int64 {
+			out := map[int]int64{}
+			for t, n := range summary().ByType {
+				out[int(t)] = int64(n)
+			}
+			return out
+		},
+		TypeNames: func(id int) string { return events.Type(id).String() },
+		Rejects: func() map[string]int64 {
+			out := map[string]int64{}
+			for c, n := range summary().Rejects {
+				out[c] = int64(n)
+			}
+			return out
+		},
+		Statuses: func() map[string]int64 {
+			out := map[string]int64{}
+			for st, n := range summary().ByStatus {
+				out[st.String()] = int64(n)
+			}
+			return out
+		},
+		// A device holds one PDP context at most: those ONLINE have one.
+		ActivePDP: func() int64 { return int64(summary().ByStatus[events.StatusOnline]) },
+		Sinks: func() []metrics.SinkStats {
+			var out []metrics.SinkStats
+			for _, r := range p.Runners() {
+				s := r.Stats()
+				out = append(out, metrics.SinkStats{Name: s.Name, ByType: s.ByType, Deliveries: s.Deliveries, Retries: s.Retries,
+					Dropped: s.Dropped, Failed: s.Failed, QueueDepth: s.QueueDepth, QueueCap: s.QueueCap})
+			}
+			return out
+		},
+	})
+	a, err := m.Serve(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics %s: %w", addr, err)
+	}
+	log.Info("metrics", zap.String("url", "http://"+a.String()+"/metrics"))
+	return m, nil
 }
