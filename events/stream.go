@@ -22,6 +22,7 @@ type Output interface {
 	Close() error
 	Failed() <-chan struct{}
 	Err() error
+	Wants(k sink.Kind) bool
 }
 
 // batchEvents is how many events the simulation hands the encoder at once.
@@ -50,6 +51,11 @@ type Stream struct {
 	closed   bool
 	closeErr error
 
+	usageOn    bool
+	usageID    int64
+	usage      *sink.Batch // usage records not yet handed over
+	usageTotal atomic.Int64
+
 	stopTick               chan struct{}
 	handoffs, lastHandoffs int // handoffs so far, and at the last tick
 
@@ -58,6 +64,7 @@ type Stream struct {
 
 type encJob struct {
 	events  []*Event
+	batch   *sink.Batch   // set: a batch already encoded (usage records)
 	flushed chan struct{} // set: a flush, closed once the output has delivered
 }
 
@@ -96,6 +103,7 @@ func NewStreamTo(out Output, f Format) *Stream {
 	s := &Stream{out: out, format: f, nextID: 1, byType: map[Type]int{}, rejects: map[string]int{},
 		enc: make(chan encJob, 4), encDone: make(chan struct{})}
 	s.pending = *eventSlices.Get().(*[]*Event)
+	s.usageOn = out.Wants(sink.KindUsage)
 	s.stopTick = make(chan struct{})
 	go s.encode()
 	go s.tick()
@@ -172,8 +180,15 @@ func (s *Stream) Emit(e *Event) error {
 	return nil
 }
 
-// handoff passes the pending events to the encoder; under s.mu.
+// handoff passes the pending events and usage records to the encoder;
+// under s.mu.
 func (s *Stream) handoff() {
+	if s.usage != nil {
+		s.usage.Seal()
+		s.enc <- encJob{batch: s.usage}
+		s.usage = nil
+		s.handoffs++
+	}
 	if len(s.pending) == 0 {
 		return
 	}
@@ -182,6 +197,51 @@ func (s *Stream) handoff() {
 	s.pending = *eventSlices.Get().(*[]*Event)
 }
 
+// UsageOn says whether a sink takes the usage stream: when none does,
+// nobody needs to make usage records.
+func (s *Stream) UsageOn() bool { return s.usageOn }
+
+// EmitUsage numbers a usage record (apart from the events) and queues it
+// for the sinks of the usage stream. It does nothing when no sink takes
+// that stream.
+func (s *Stream) EmitUsage(u *Usage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil || !s.usageOn {
+		return s.err
+	}
+	if s.closed {
+		s.err = fmt.Errorf("events: emit after close")
+		return s.err
+	}
+	u.ID = s.usageID + 1
+	if s.usage == nil {
+		s.usage = sink.NewBatch(sink.KindUsage)
+	}
+	b := s.usage
+	k := len(b.Buf)
+	if u.Endpoint != nil {
+		b.Buf = strconv.AppendInt(b.Buf, u.Endpoint.ID, 10)
+	}
+	v := len(b.Buf)
+	var err error
+	if b.Buf, err = u.appendJSON(b.Buf); err != nil {
+		b.Buf = b.Buf[:k]
+		s.err = fmt.Errorf("events: encoding usage record %d: %w", u.ID, err)
+		return s.err
+	}
+	s.usageID++
+	s.usageTotal.Add(1)
+	b.Add(u.ID, 0, false, k, v)
+	if b.Len() >= batchEvents {
+		s.handoff()
+	}
+	return nil
+}
+
+// UsageEmitted is the number of usage records emitted so far.
+func (s *Stream) UsageEmitted() int { return int(s.usageTotal.Load()) }
+
 // encode runs on its own goroutine: events to records, records to the output.
 func (s *Stream) encode() {
 	defer close(s.encDone)
@@ -189,6 +249,10 @@ func (s *Stream) encode() {
 		if j.flushed != nil {
 			s.out.Flush()
 			close(j.flushed)
+			continue
+		}
+		if j.batch != nil {
+			s.out.Submit(j.batch)
 			continue
 		}
 		b := sink.NewBatch(sink.KindEvent)

@@ -104,13 +104,14 @@ type Observer interface {
 
 // Runner runs a scenario's devices on a scheduler.
 type Runner struct {
-	sc   *scenarios.Scenario
-	s    *sim.Scheduler
-	nw   *sgsn.Network
-	log  *zap.Logger
-	obs  Observer
-	devs []device
-	err  error // the first fatal error (the event stream failed)
+	usage map[*device]*usage // the open sessions' usage records, when a sink takes them
+	sc    *scenarios.Scenario
+	s     *sim.Scheduler
+	nw    *sgsn.Network
+	log   *zap.Logger
+	obs   Observer
+	devs  []device
+	err   error // the first fatal error (the event stream failed)
 }
 
 // NewRunner prepares the devices and schedules their plans.
@@ -119,6 +120,9 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 		log = zap.NewNop()
 	}
 	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs}
+	if nw.UsageOn() {
+		r.usage = map[*device]*usage{}
+	}
 	configs := map[string]*applet.Config{}
 	all := Devices(sc)
 	r.devs = make([]device, len(all))
@@ -247,11 +251,14 @@ type device struct {
 	retryAt      time.Duration // the registration retry scheduled
 	resetAt      time.Duration // the modem reset scheduled
 	tickAt       time.Duration // the next data session scheduled
+	startAt      time.Duration // the start of the open session
 	endAt        time.Duration // the end of the open session
 
 	lac, ci     uint16
-	regProfile  int8 // the profile whose IMSI the registration used
-	bootProfile int8 // the profile the firmware read at the last boot or modem reset
+	volKB       uint32 // the open session's volume over its planned length
+	rxPct       uint8  // the share of it the device sends
+	regProfile  int8   // the profile whose IMSI the registration used
+	bootProfile int8   // the profile the firmware read at the last boot or modem reset
 	on          bool
 	lastService bool
 }
@@ -350,6 +357,7 @@ const (
 	actTimer
 	actSessionTick
 	actSessionEnd
+	actUsage
 )
 
 // Act runs one of the device's actions.
@@ -397,6 +405,8 @@ func (d *device) Act(kind uint8) {
 		if d.endAt == now && d.session != nil {
 			d.closeSession()
 		}
+	case actUsage:
+		d.usageTick(now)
 	}
 }
 
@@ -652,9 +662,27 @@ func (d *device) openSession() {
 	}
 	d.session = sess
 	length := d.between(d.Fleet.SessionLength[0], d.Fleet.SessionLength[1])
-	d.endAt = d.at() + length
+	f := d.Fleet
+	d.volKB = uint32(f.VolumeKB[0]) + uint32(d.rnd.Uint64()%uint64(f.VolumeKB[1]-f.VolumeKB[0]+1))
+	d.rxPct = uint8(20 + d.intn(60))
+	d.startAt = d.at()
+	d.endAt = d.startAt + length
 	// A session still open when the run ends stays open: the endpoint ends ONLINE.
 	d.r.s.AtActor(d.now().Add(length), d, actSessionEnd)
+	d.r.usageOpen(d, length)
+}
+
+// volume is what the open session moved from its start to elapsed offset
+// at: the session's volume spread evenly over its planned length. rx is
+// the device's share.
+func (d *device) volume(start, at time.Duration) (total, rx int64) {
+	length := d.endAt - start
+	if length <= 0 || at >= d.endAt {
+		total = int64(d.volKB) * 1000
+	} else {
+		total = int64(d.volKB) * 1000 * int64(at-start) / int64(length)
+	}
+	return total, total * int64(d.rxPct) / 100
 }
 
 func (d *device) closeSession() {
@@ -664,10 +692,8 @@ func (d *device) closeSession() {
 		return
 	}
 	d.session = nil
-	f := d.Fleet
-	total := int64(f.VolumeKB[0]) + int64(d.rnd.Uint64()%uint64(f.VolumeKB[1]-f.VolumeKB[0]+1))
-	total *= 1000
-	rx := total * int64(20+d.intn(60)) / 100
+	total, rx := d.volume(d.startAt, d.at())
+	d.r.usageClose(d, sess, total, rx)
 	err := d.node.DeletePDPContext(context.Background(), sess, events.Bytes(rx), events.Bytes(total-rx))
 	if err != nil && !d.r.fatal(err) {
 		d.r.log.Warn("Delete PDP Context", zap.Stringer("device", &d.Device), zap.Error(err))

@@ -148,6 +148,17 @@ func (p *Platform) Emit(e *events.Event) error {
 	return nil
 }
 
+// UsageOn says whether the run makes usage records (a sink takes them).
+func (p *Platform) UsageOn() bool { return p.Stream.UsageOn() }
+
+// EmitUsage hands a usage record to the stream.
+func (p *Platform) EmitUsage(u *events.Usage) error {
+	if err := p.Stream.EmitUsage(u); err != nil {
+		return fmt.Errorf("platform: %w: %w", ErrStream, err)
+	}
+	return nil
+}
+
 func lower(s string) string {
 	b := []byte(s)
 	for i, c := range b {

@@ -59,6 +59,12 @@ func NewNetwork(o Options) *Network {
 	return &Network{opts: o, nodes: map[string]*Node{}}
 }
 
+// UsageOn says whether the run makes usage records.
+func (nw *Network) UsageOn() bool {
+	p := nw.opts.Platform
+	return p != nil && p.Stream != nil && p.UsageOn()
+}
+
 // Node returns the serving node of the operator with this PLMN, connecting
 // it to the HLR on first use.
 func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {

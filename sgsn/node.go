@@ -192,6 +192,12 @@ type Session struct {
 	closed   atomic.Bool
 }
 
+// Usage reports the data volume of open session s from start to end: rx
+// bytes sent by the device, tx received (a record of the usage stream).
+func (n *Node) Usage(s *Session, start, end time.Time, rx, tx events.Bytes) error {
+	return n.plat.EmitUsage(events.NewUsage(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info, start, end, rx, tx))
+}
+
 // IP is the UE address of the session.
 func (s *Session) IP() string { return s.info.Context.UEIPAddress }
 

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,8 +38,10 @@ type flaky struct {
 	never    int // answer every request with this status (a receiver that never recovers)
 }
 
-func newFlaky(t *testing.T) *flaky {
-	f := &flaky{ids: map[int64]int{}, failures: map[string]int{}, restart: 121}
+// newFlaky starts a receiver that restarts after request restart (0:
+// never) and, if never is set, answers every request with that status.
+func newFlaky(t *testing.T, restart, never int) *flaky {
+	f := &flaky{ids: map[int64]int{}, failures: map[string]int{}, restart: restart, never: never}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -200,13 +202,13 @@ func runCore(t *testing.T, args ...string) (stdout, stderr string, err error) {
 func TestWebhookFlakyReceiverGetsEveryEvent(t *testing.T) {
 	for _, mode := range []string{"single", "bulk"} {
 		t.Run(mode, func(t *testing.T) {
-			f := newFlaky(t)
-			url := "http://" + f.addr + "/events"
-			spec := "webhook:" + url + ";timeout=300ms;header=Authorization: Bearer t0k3n"
+			restart, extra := 121, ""
 			if mode == "bulk" {
-				spec += ";bulk=20;interval=20ms"
-				f.restart = 41
+				restart, extra = 41, ";bulk=20;interval=20ms"
 			}
+			f := newFlaky(t, restart, 0)
+			url := "http://" + f.addr + "/events"
+			spec := "webhook:" + url + ";timeout=300ms;header=Authorization: Bearer t0k3n" + extra
 			_, stderr, err := runCore(t, "run", "--transport", "inproc", "--events", spec, "--log-level", "error")
 			if err != nil {
 				t.Fatalf("core-sim: %v\n%s", err, stderr)
@@ -240,8 +242,7 @@ func TestWebhookFlakyReceiverGetsEveryEvent(t *testing.T) {
 }
 
 func TestWebhookThatNeverRecoversIsGivenUp(t *testing.T) {
-	f := newFlaky(t)
-	f.never = http.StatusServiceUnavailable
+	f := newFlaky(t, 0, http.StatusServiceUnavailable)
 	url := "http://" + f.addr + "/events"
 	start := time.Now()
 	_, stderr, err := runCore(t, "run", "--transport", "inproc", "--events", "webhook:"+url+";bulk=100", "--give-up", "1s", "--log-level", "error")
@@ -377,8 +378,7 @@ func TestFanOutToKafkaAndFile(t *testing.T) {
 // SIGINT stops generating, flushes what was emitted to every sink, reports,
 // and exits 0 when all of it was delivered.
 func TestInterruptFlushesAndReports(t *testing.T) {
-	f := newFlaky(t)
-	f.restart = 0
+	f := newFlaky(t, 0, 0)
 	path := filepath.Join(t.TempDir(), "ev.ndjson")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -414,8 +414,6 @@ func TestInterruptFlushesAndReports(t *testing.T) {
 		t.Fatalf("file has %d lines, %d events", bytes.Count(file, []byte("\n")), total)
 	}
 }
-
-var _ = fmt.Sprint
 
 // --metrics serves the run's counts while it runs.
 func TestMetricsDuringARun(t *testing.T) {
@@ -480,4 +478,158 @@ func readBody(res *http.Response) (string, error) {
 	var b bytes.Buffer
 	_, err := b.ReadFrom(res.Body)
 	return b.String(), err
+}
+
+// The usage stream: records every 45 s once 100 KB were used, one at the
+// close; they add up to the Delete PDP Context's volume; and asking for
+// them leaves the event stream byte for byte as it was.
+func TestUsageStream(t *testing.T) {
+	dir := t.TempDir()
+	plain, withUsage, usage := filepath.Join(dir, "plain.ndjson"), filepath.Join(dir, "ev.ndjson"), filepath.Join(dir, "usage.ndjson")
+	if _, stderr, err := runCore(t, "run", "--transport", "inproc", "--events", plain, "--log-level", "error"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if _, stderr, err := runCore(t, "run", "--transport", "inproc", "--events", withUsage, "--events", "file:"+usage+";stream=usage", "--log-level", "error"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	a, _ := os.ReadFile(plain)
+	b, _ := os.ReadFile(withUsage)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("the event stream changed when the usage stream was asked for")
+	}
+	type rec struct {
+		ID             int64
+		StartTimestamp string `json:"start_timestamp"`
+		EndTimestamp   string `json:"end_timestamp"`
+		SessionID      string `json:"session_id"`
+		Volume         struct{ Total, Rx, Tx float64 }
+		TrafficType    struct{ ID int } `json:"traffic_type"`
+	}
+	type session struct {
+		recs   []rec
+		closed float64 // the Delete PDP Context's volume.total; -1 while open
+	}
+	sessions := map[string]*session{}
+	ub, _ := os.ReadFile(usage)
+	lines := strings.Split(strings.TrimSpace(string(ub)), "\n")
+	if len(lines) < 100 {
+		t.Fatalf("%d usage records", len(lines))
+	}
+	for i, l := range lines {
+		var r rec
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID != int64(i+1) || r.TrafficType.ID != 5 || r.SessionID == "" {
+			t.Fatalf("record %d: %s", i+1, l)
+		}
+		if math.Abs(r.Volume.Total-r.Volume.Rx-r.Volume.Tx) > 2e-6 {
+			t.Fatalf("record %d: total is not rx+tx: %s", r.ID, l)
+		}
+		s := sessions[r.SessionID]
+		if s == nil {
+			s = &session{closed: -1}
+			sessions[r.SessionID] = s
+		}
+		s.recs = append(s.recs, r)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(a)), "\n") {
+		var e struct {
+			EventType struct{ ID int } `json:"event_type"`
+			Detail    struct {
+				SessionID string `json:"session_id"`
+				Volume    struct{ Total float64 }
+			}
+		}
+		json.Unmarshal([]byte(l), &e)
+		if e.EventType.ID == 5 {
+			if s := sessions[e.Detail.SessionID]; s != nil {
+				s.closed = e.Detail.Volume.Total
+			} else if e.Detail.Volume.Total > 0 {
+				t.Fatalf("session %s closed with %v MB and no usage record", e.Detail.SessionID, e.Detail.Volume.Total)
+			}
+		}
+	}
+	closed := 0
+	for id, s := range sessions {
+		sum := 0.0
+		for i, r := range s.recs {
+			sum += r.Volume.Total
+			start, _ := time.Parse("2006-01-02T15:04:05.000Z", r.StartTimestamp)
+			end, _ := time.Parse("2006-01-02T15:04:05.000Z", r.EndTimestamp)
+			if i > 0 && r.StartTimestamp != s.recs[i-1].EndTimestamp {
+				t.Fatalf("session %s: record %d starts at %s, the last ended at %s", id, r.ID, r.StartTimestamp, s.recs[i-1].EndTimestamp)
+			}
+			last := i == len(s.recs)-1 && s.closed >= 0
+			if !last {
+				// An interim record: on a 45 s tick, with 100 KB at least.
+				if d := end.Sub(start); d <= 0 || d%(45*time.Second) != 0 || r.Volume.Total < 0.1 {
+					t.Fatalf("session %s: interim record %d covers %v with %v MB", id, r.ID, d, r.Volume.Total)
+				}
+			}
+		}
+		if s.closed >= 0 {
+			closed++
+			if math.Abs(sum-s.closed) > 1e-5*float64(len(s.recs)) {
+				t.Fatalf("session %s: usage records add up to %v MB, its Delete PDP Context says %v", id, sum, s.closed)
+			}
+		}
+	}
+	if closed < 50 {
+		t.Fatalf("only %d closed sessions to check", closed)
+	}
+}
+
+// The platform's other spellings of timestamps and severities, per run or
+// mixed at a ratio, the same every time for the same seed.
+func TestSpellings(t *testing.T) {
+	spelled := func(args ...string) (ts, sev map[string]int, out string) {
+		stdout, stderr, err := runCore(t, append([]string{"run", "--transport", "inproc", "--log-level", "error"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+		ts, sev = map[string]int{}, map[string]int{}
+		for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			var e struct {
+				Timestamp     string
+				EventSeverity struct{ Description string } `json:"event_severity"`
+			}
+			if err := json.Unmarshal([]byte(l), &e); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`).MatchString(e.Timestamp):
+				ts["zulu"]++
+			case regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$`).MatchString(e.Timestamp):
+				ts["offset"]++
+			case regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`).MatchString(e.Timestamp):
+				ts["space"]++
+			default:
+				t.Fatalf("timestamp %q", e.Timestamp)
+			}
+			sev[e.EventSeverity.Description]++
+		}
+		return ts, sev, stdout
+	}
+	ts, sev, _ := spelled("--timestamps", "offset", "--severities", "upper")
+	if len(ts) != 1 || ts["offset"] == 0 || sev["Info"]+sev["Warn"] != 0 || sev["INFO"] == 0 || sev["WARN"] == 0 {
+		t.Fatalf("offset/upper: %v %v", ts, sev)
+	}
+	ts, sev, a := spelled("--timestamps", "mixed", "--severities", "mixed", "--mix", "0.3")
+	n := ts["zulu"] + ts["offset"] + ts["space"]
+	if odd := float64(ts["offset"]+ts["space"]) / float64(n); odd < 0.25 || odd > 0.35 || ts["offset"] == 0 || ts["space"] == 0 {
+		t.Fatalf("mixed at 0.3: %v", ts)
+	}
+	if up := float64(sev["INFO"]+sev["WARN"]) / float64(n); up < 0.25 || up > 0.35 {
+		t.Fatalf("mixed severities at 0.3: %v", sev)
+	}
+	if _, _, b := spelled("--timestamps", "mixed", "--severities", "mixed", "--mix", "0.3"); a != b {
+		t.Fatal("the same run spelled its events differently")
+	}
+	for _, c := range [][]string{{"--timestamps", "iso"}, {"--severities", "lower"}, {"--timestamps", "mixed", "--mix", "1.5"}} {
+		_, stderr, err := runCore(t, append([]string{"run", "--transport", "inproc"}, c...)...)
+		if err == nil || !strings.Contains(stderr, c[len(c)-2]) {
+			t.Errorf("%v: accepted or unclear:\n%s", c, stderr)
+		}
+	}
 }
