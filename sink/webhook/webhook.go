@@ -69,6 +69,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -86,6 +87,7 @@ const (
 	OptHeader   = "header"   // "Name: value", repeatable
 	OptCA       = "ca"       // PEM CA bundle trusted for https
 	OptTimeout  = "timeout"  // per request
+	OptParallel = "parallel" // single mode: requests in flight at once
 )
 
 // Defaults.
@@ -117,9 +119,13 @@ type Sink struct {
 	header  http.Header // Content-Type, User-Agent and the header= options
 	reqHost string      // a header=Host: value, "" when none
 	bulk    int         // 0 in single mode
-	every   time.Duration
-	timeout time.Duration
-	client  *http.Client
+	// parallel is how many single-mode requests are in flight at once; done
+	// holds the ids a failed Send did deliver, so that its retry skips them.
+	parallel int
+	done     map[int64]bool
+	every    time.Duration
+	timeout  time.Duration
+	client   *http.Client
 }
 
 var (
@@ -134,7 +140,7 @@ func New(spec sink.Spec, log *zap.Logger) (*Sink, error) {
 	if spec.Kind != "webhook" {
 		return nil, spec.Errorf("", "not a webhook sink (kind %q)", spec.Kind)
 	}
-	if err := spec.Check(OptBulk, OptInterval, OptHeader, OptCA, OptTimeout); err != nil {
+	if err := spec.Check(OptBulk, OptInterval, OptHeader, OptCA, OptTimeout, OptParallel); err != nil {
 		return nil, err
 	}
 	if log == nil {
@@ -182,6 +188,12 @@ func New(spec sink.Spec, log *zap.Logger) (*Sink, error) {
 	}
 	if s.timeout, err = spec.Duration(OptTimeout, DefaultTimeout); err != nil {
 		return nil, err
+	}
+	if s.parallel, err = spec.Int(OptParallel, 1, 1); err != nil {
+		return nil, err
+	}
+	if _, ok := spec.Get(OptParallel); ok && s.bulk > 0 {
+		return nil, spec.Errorf(OptParallel, "only in single mode (without bulk= and interval=)")
 	}
 
 	// Headers: ours first, so that a header= option can replace them.
@@ -231,7 +243,7 @@ func New(spec sink.Spec, log *zap.Logger) (*Sink, error) {
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 16
-	tr.MaxIdleConnsPerHost = 4
+	tr.MaxIdleConnsPerHost = max(4, s.parallel)
 	tr.IdleConnTimeout = 90 * time.Second
 	if s.tlsConf != nil {
 		tr.TLSClientConfig = s.tlsConf.Clone()
@@ -270,7 +282,8 @@ func loadCA(file string) (*x509.CertPool, error) {
 // interval in bulk mode.
 func (s *Sink) Batching() sink.Batching {
 	if s.bulk == 0 {
-		return sink.Batching{Max: 1}
+		// In parallel, a Send posts up to 8 records per request in flight.
+		return sink.Batching{Max: 1 + 8*(s.parallel-1)}
 	}
 	return sink.Batching{Max: s.bulk, Interval: s.every}
 }
@@ -330,6 +343,9 @@ func (s *Sink) Close() error {
 // Send posts recs: one request a record in single mode, one JSON array of
 // up to bulk records a request in bulk mode. It stops at the first failure.
 func (s *Sink) Send(ctx context.Context, recs []sink.Record) error {
+	if s.bulk == 0 && s.parallel > 1 {
+		return s.sendParallel(ctx, recs)
+	}
 	if s.bulk == 0 {
 		for i := range recs {
 			r := &recs[i]
@@ -348,6 +364,54 @@ func (s *Sink) Send(ctx context.Context, recs []sink.Record) error {
 		}
 		recs = recs[n:]
 	}
+	return nil
+}
+
+// sendParallel posts one record a request with s.parallel requests in
+// flight. A device's events may then arrive out of order. When some fail,
+// the error is returned and the retry of the same records skips those
+// already delivered.
+func (s *Sink) sendParallel(ctx context.Context, recs []sink.Record) error {
+	if s.done == nil {
+		s.done = map[int64]bool{}
+	}
+	var (
+		mu    sync.Mutex
+		first error
+		next  int
+		wg    sync.WaitGroup
+	)
+	for range min(s.parallel, len(recs)) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				if next >= len(recs) || first != nil {
+					mu.Unlock()
+					return
+				}
+				r := &recs[next]
+				next++
+				skip := s.done[r.ID]
+				mu.Unlock()
+				if skip {
+					continue
+				}
+				err := s.post(ctx, bytes.Clone(r.Value), r.ID, r.ID)
+				mu.Lock()
+				if err == nil {
+					s.done[r.ID] = true
+				} else if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	clear(s.done)
 	return nil
 }
 

@@ -7,8 +7,10 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -609,4 +611,80 @@ func selfSignedCA(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// parallel=N keeps N requests in flight; a retry after a partial failure
+// posts only the records that were not delivered.
+func TestParallelSingleMode(t *testing.T) {
+	var mu sync.Mutex
+	got := map[int64]int{}
+	inFlight, most := 0, 0
+	failed := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e struct{ ID int64 }
+		json.NewDecoder(r.Body).Decode(&e)
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		fail := e.ID == 7 && !failed
+		if fail {
+			failed = true
+		}
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		if !fail {
+			got[e.ID]++
+		}
+		mu.Unlock()
+		if fail {
+			http.Error(w, "once", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	spec, err := sink.ParseSpec("webhook:" + srv.URL + ";parallel=4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if b := s.Batching(); b.Max != 25 || b.Interval != 0 {
+		t.Fatalf("Batching %+v", b)
+	}
+	var recs []sink.Record
+	for id := int64(1); id <= 20; id++ {
+		recs = append(recs, sink.Record{ID: id, Value: []byte(fmt.Sprintf(`{"id":%d}`, id))})
+	}
+	if err := s.Send(context.Background(), recs); err == nil {
+		t.Fatal("the 500 was not reported")
+	}
+	if err := s.Send(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id := int64(1); id <= 20; id++ {
+		if got[id] != 1 {
+			t.Fatalf("event %d received %d times (want once: the retry skips what was delivered)", id, got[id])
+		}
+	}
+	if most < 2 || most > 4 {
+		t.Fatalf("at most %d requests in flight, want 2 to 4", most)
+	}
+	if _, err := New(mustSpec(t, "webhook:"+srv.URL+";parallel=2;bulk=10"), nil); err == nil {
+		t.Fatal("parallel with bulk accepted")
+	}
+}
+
+func mustSpec(t *testing.T, s string) sink.Spec {
+	t.Helper()
+	spec, err := sink.ParseSpec(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
 }
