@@ -40,7 +40,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.Var(&o.events, "events", "where events go; repeat to fan out (default stdout):\n"+
 		"  stdout, file:PATH[;rotate=100MB;keep=10] (or just PATH),\n"+
-		"  webhook:URL[;bulk=N;interval=1s;header=Name: value;ca=FILE;timeout=10s],\n"+
+		"  webhook:URL[;bulk=N;interval=1s;parallel=N;header=Name: value;ca=FILE;timeout=10s],\n"+
 		"  kafka:BROKER[,BROKER...]/TOPIC[;client-id=NAME]\n"+
 		"  and on any of them: ;types=1,2 ;alert=true ;stream=usage (see docs/sinks.md)")
 	fs.StringVar(&o.overflow, "on-overflow", "block", "when a sink's queue is full: block (the simulation slows down) or drop (counted and reported)")
