@@ -110,7 +110,13 @@ func TestClientServer(t *testing.T) {
 	if _, err := cli.CreatePDPContext(ctx, srv.LocalAddr(), &CreatePDPContextRequest{IMSI: "12ab"}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("invalid request: %v", err)
 	}
-	if s := srv.Stats(); s.Received != 5 || s.Sent != 5 || s.Malformed != 0 || s.Duplicates != 0 {
+	// The server counts an answer once its write returns, which may be
+	// after the client has read it: give the counter a moment.
+	srvStats := srv.Stats()
+	for deadline := time.Now().Add(2 * time.Second); srvStats.Sent < 5 && time.Now().Before(deadline); srvStats = srv.Stats() {
+		time.Sleep(time.Millisecond)
+	}
+	if s := srvStats; s.Received != 5 || s.Sent != 5 || s.Malformed != 0 || s.Duplicates != 0 {
 		t.Fatalf("server stats %+v", s)
 	}
 	if s := cli.Stats(); s.Received != 5 || s.Sent != 5 || s.Retransmissions != 0 || s.Timeouts != 0 {
