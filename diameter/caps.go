@@ -33,29 +33,44 @@ func (c *Conn) baseAnswer(req *diam.Message, result uint32) *diam.Message {
 
 // capabilities builds a CER (req == nil) or the CEA to req (RFC 6733 5.3).
 func (c *Conn) capabilities(req *diam.Message, result uint32) *diam.Message {
+	var hbh, e2e uint32
+	if req == nil {
+		hbh, e2e = c.hbh.Add(1), c.e2e.Add(1)
+	}
+	return capabilities(c.cfg, hostIP(c.nc.LocalAddr()), req, result, hbh, e2e)
+}
+
+// Capabilities builds the CER (req == nil, with identifiers hbh and e2e)
+// or the CEA answering req that a peer configured with cfg at address ip
+// sends: what a capture shows at the start of a connection.
+func Capabilities(cfg Config, ip net.IP, req *diam.Message, result, hbh, e2e uint32) *diam.Message {
+	return capabilities(cfg.withDefaults(), ip, req, result, hbh, e2e)
+}
+
+func capabilities(cfg Config, ip net.IP, req *diam.Message, result, hbh, e2e uint32) *diam.Message {
 	var m *diam.Message
 	if req == nil {
-		m = diam.NewMessage(diam.CapabilitiesExchange, diam.RequestFlag, 0, c.hbh.Add(1), c.e2e.Add(1), nil)
+		m = diam.NewMessage(diam.CapabilitiesExchange, diam.RequestFlag, 0, hbh, e2e, nil)
 	} else {
 		m = diam.NewMessage(diam.CapabilitiesExchange, 0, 0, req.Header.HopByHopID, req.Header.EndToEndID, nil)
 		m.AddAVP(diam.NewAVP(avp.ResultCode, avp.Mbit, 0, datatype.Unsigned32(result)))
 	}
-	m.AddAVP(diam.NewAVP(avp.OriginHost, avp.Mbit, 0, datatype.DiameterIdentity(c.cfg.Host)))
-	m.AddAVP(diam.NewAVP(avp.OriginRealm, avp.Mbit, 0, datatype.DiameterIdentity(c.cfg.Realm)))
-	m.AddAVP(diam.NewAVP(avp.HostIPAddress, avp.Mbit, 0, datatype.Address(hostIP(c.nc.LocalAddr()))))
-	m.AddAVP(diam.NewAVP(avp.VendorID, avp.Mbit, 0, datatype.Unsigned32(c.cfg.VendorID)))
-	m.AddAVP(diam.NewAVP(avp.ProductName, 0, 0, datatype.UTF8String(c.cfg.ProductName)))
+	m.AddAVP(diam.NewAVP(avp.OriginHost, avp.Mbit, 0, datatype.DiameterIdentity(cfg.Host)))
+	m.AddAVP(diam.NewAVP(avp.OriginRealm, avp.Mbit, 0, datatype.DiameterIdentity(cfg.Realm)))
+	m.AddAVP(diam.NewAVP(avp.HostIPAddress, avp.Mbit, 0, datatype.Address(ip)))
+	m.AddAVP(diam.NewAVP(avp.VendorID, avp.Mbit, 0, datatype.Unsigned32(cfg.VendorID)))
+	m.AddAVP(diam.NewAVP(avp.ProductName, 0, 0, datatype.UTF8String(cfg.ProductName)))
 	vendors := map[uint32]bool{}
-	for _, a := range c.cfg.Applications {
+	for _, a := range cfg.Applications {
 		if a.VendorID != 0 && !vendors[a.VendorID] {
 			vendors[a.VendorID] = true
 			m.AddAVP(diam.NewAVP(avp.SupportedVendorID, avp.Mbit, 0, datatype.Unsigned32(a.VendorID)))
 		}
 	}
-	for _, a := range c.cfg.Applications {
+	for _, a := range cfg.Applications {
 		m.AddAVP(diam.NewAVP(avp.AuthApplicationID, avp.Mbit, 0, datatype.Unsigned32(a.ID)))
 	}
-	for _, a := range c.cfg.Applications {
+	for _, a := range cfg.Applications {
 		if a.VendorID != 0 {
 			m.AddAVP(diam.NewAVP(avp.VendorSpecificApplicationID, avp.Mbit, 0, &diam.GroupedAVP{AVP: []*diam.AVP{
 				diam.NewAVP(avp.VendorID, avp.Mbit, 0, datatype.Unsigned32(a.VendorID)),

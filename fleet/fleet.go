@@ -30,6 +30,7 @@ import (
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/sgsn"
 	"github.com/core-sim/core-sim/sim"
+	"github.com/core-sim/core-sim/trace"
 	"github.com/core-sim/core-sim/world"
 )
 
@@ -105,6 +106,8 @@ type Observer interface {
 // Runner runs a scenario's devices on a scheduler.
 type Runner struct {
 	usage map[*device]*usage // the open sessions' usage records, when a sink takes them
+	tr    *trace.Recorder    // set: the devices' steps are traced
+	only  int                // the one device that runs; -1 for all
 	sc    *scenarios.Scenario
 	s     *sim.Scheduler
 	nw    *sgsn.Network
@@ -114,12 +117,22 @@ type Runner struct {
 	err   error // the first fatal error (the event stream failed)
 }
 
+// Option changes how a Runner runs.
+type Option func(*Runner)
+
+// Only runs the scenario's i-th device (0-based, fleets in order) alone:
+// its own plan, its own random stream, the same as in the whole fleet.
+func Only(i int) Option { return func(r *Runner) { r.only = i } }
+
 // NewRunner prepares the devices and schedules their plans.
-func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs Observer, log *zap.Logger) (*Runner, error) {
+func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs Observer, log *zap.Logger, opts ...Option) (*Runner, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs}
+	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs, only: -1}
+	for _, o := range opts {
+		o(r)
+	}
 	if nw.UsageOn() {
 		r.usage = map[*device]*usage{}
 	}
@@ -143,7 +156,9 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 		}
 		dev := &r.devs[i]
 		*dev = device{Device: d, r: r, sim: st, rnd: *rand.NewPCG(uint64(sc.Seed), uint64(i))}
-		dev.plan()
+		if r.only < 0 || r.only == i {
+			dev.plan()
+		}
 	}
 	for i := range sc.Outages {
 		o := &sc.Outages[i]
@@ -163,6 +178,9 @@ func (r *Runner) outage(o *scenarios.Outage) {
 			continue
 		}
 		d.closeSession()
+		if r.tr != nil {
+			d.note("outage", d.node.Operator.Name+" ("+o.PLMN+") goes down: service lost", false)
+		}
 		d.node = nil // the network is gone: nothing reaches the HLR
 		d.sim.ServiceLost(d.now())
 		d.setService(false)
@@ -415,7 +433,13 @@ func (d *device) powerOn() {
 	d.lastService = false
 	d.r.obs.Service(&d.Device, d.now(), false) // a device powers on without service
 	d.mcc = d.countryAt(d.r.s.Elapsed())
+	if d.r.tr != nil {
+		d.note("power on", "in "+d.countryName(d.mcc), true)
+	}
 	dec := d.sim.Boot(d.now(), d.mcc)
+	if d.r.tr != nil {
+		d.decision("profile at boot", dec)
+	}
 	if dec.Switch {
 		d.r.obs.Switched(&d.Device, d.now(), dec)
 		d.r.log.Debug("IMSI profile selected at boot", zap.Stringer("device", &d.Device), zap.String("profile", dec.To.Name),
@@ -429,6 +453,7 @@ func (d *device) powerOff() {
 	if !d.on {
 		return
 	}
+	d.note("power off", "", true)
 	d.detach()
 	d.on = false
 	d.setService(false)
@@ -515,6 +540,13 @@ func (d *device) register(op world.Operator, k int) (ok, stop bool) {
 	elapsed := d.r.s.Elapsed()
 	for i := range d.r.sc.Outages {
 		if o := &d.r.sc.Outages[i]; o.PLMN == op.PLMN() && o.Active(elapsed) {
+			if d.r.tr != nil {
+				what := "no answer: the registration times out"
+				if o.Reject {
+					what = "it rejects the registration"
+				}
+				d.note("outage", op.Name+" ("+op.PLMN()+") is down: "+what, false)
+			}
 			return false, d.failed(!o.Reject)
 		}
 	}
@@ -567,6 +599,7 @@ func (d *device) failed(timeout bool) bool {
 // and re-attaches with the new IMSI at dec.RefreshAt.
 func (d *device) switched(dec applet.Decision) {
 	d.r.obs.Switched(&d.Device, d.now(), dec)
+	d.decision("IMSI switch", dec)
 	d.r.log.Info("IMSI switch", zap.Stringer("device", &d.Device), zap.String("from", dec.From.Name), zap.String("to", dec.To.Name),
 		zap.String("reason", dec.Reason), zap.Time("virtual_time", d.now()))
 	d.detach()
@@ -580,6 +613,9 @@ func (d *device) switched(dec applet.Decision) {
 
 func (d *device) scheduleRetry() {
 	at := d.at() + d.Fleet.RetryAfter
+	if d.r.tr != nil && d.retryAt <= d.at() {
+		d.note("no service", "the device tries again in "+d.Fleet.RetryAfter.String(), false)
+	}
 	if d.retryAt > d.at() && d.retryAt <= at {
 		return
 	}
@@ -622,6 +658,9 @@ func (d *device) move(iso string) {
 		return
 	}
 	d.closeSession()
+	if d.r.tr != nil {
+		d.note("travel", "arrives in "+c.Name, true)
+	}
 	d.mcc = c.MCC
 	dec := d.sim.Location(d.now(), c.MCC)
 	if dec.Switch {

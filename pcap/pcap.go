@@ -196,7 +196,7 @@ func (w *Writer) Step(s *trace.Step) {
 		return
 	}
 	switch s.Protocol {
-	case trace.S6a, trace.S6d, trace.Gn:
+	case trace.S6a, trace.S6d, trace.Gn, trace.Diameter:
 	default:
 		return
 	}

@@ -38,6 +38,8 @@ type Options struct {
 	// Latency, if set, is told how long each request to the HLR (iface
 	// "s6a" or "s6d") and to the GGSN ("gn") took: the --metrics histograms.
 	Latency func(iface, request string, d time.Duration)
+	// Trace, if its Recorder is set, records the nodes' messages.
+	Trace TraceOptions
 }
 
 // Network is the set of visited networks' serving nodes, one per operator,
@@ -96,6 +98,11 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 		return nil, fmt.Errorf("sgsn: connecting %s (%s) to the HLR: %w", op.Name, plmn, err)
 	}
 	n.hss = hss
+	if nw.opts.Trace.Recorder != nil {
+		n.tr = newTracer(n, nw.opts.Trace, len(nw.nodes)+1)
+		n.hss = tracedHSS{HSS: hss, t: n.tr}
+		n.gn = tracedGn{Gn: n.gn, t: n.tr}
+	}
 	nw.nodes[plmn] = n
 	nw.closers = append(nw.closers, closer)
 	n.log.Info("serving node up", zap.String("operator", op.Name), zap.String("plmn", plmn), zap.String("number", n.ID.Number))

@@ -26,6 +26,7 @@ import (
 	"github.com/core-sim/core-sim/gtpc"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
+	"github.com/core-sim/core-sim/trace"
 	"github.com/core-sim/core-sim/world"
 )
 
@@ -105,6 +106,7 @@ type Node struct {
 	plat    *platform.Platform
 	log     *zap.Logger
 	latency func(iface, request string, d time.Duration)
+	tr      *tracer // nil unless traced
 
 	// Written once when the node is made, and in every event of the node.
 	evOp    events.Operator
@@ -259,6 +261,13 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 	} else {
 		flags |= s6a.ULRGPRSSubscriptionDataInd
 	}
+	nasReq, nasOK, nasRej := "Attach Request", "Attach Accept", "Attach Reject"
+	if cs {
+		nasReq, nasOK, nasRej = "Location Updating Request", "Location Updating Accept", "Location Updating Reject"
+	}
+	if n.tr != nil {
+		n.tr.nas(ue.IMSI, true, nasReq, true, location(n, ue)...)
+	}
 	req := &s6a.UpdateLocationRequest{
 		SessionID:        n.sessionID("ulr"),
 		Origin:           n.ID.Diameter,
@@ -284,6 +293,9 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		}
 		blocked := strings.Contains(reason, "disabled")
 		policy := ans.Result != s6a.ErrorUserUnknown
+		if n.tr != nil {
+			n.tr.nas(ue.IMSI, false, nasRej, false, trace.Field{Key: "Cause", Value: reason}, trace.Field{Key: "HLR result", Value: ans.Result.String()})
+		}
 		f := n.plat.Facts(ue.IMSI, ue.IMEI)
 		if err := n.plat.Emit(events.LocationRejected(f, typ, op, n.ID.Number, reason, ans.Result.String(), policy, blocked)); err != nil {
 			return err
@@ -311,6 +323,9 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		e = events.UpdateGPRSLocation(f, op, n.ID.Number, n.gtpIP, ratName(ue.RAT))
 	}
 	n.log.Debug("location updated", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.String("plmn", n.Operator.PLMN()))
+	if n.tr != nil {
+		n.tr.nas(ue.IMSI, false, nasOK, true, trace.Field{Key: "PLMN", Value: n.Operator.PLMN()})
+	}
 	return n.plat.Emit(e)
 }
 
@@ -348,7 +363,13 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		msisdn = r.msisdn.String()
 	}
 	n.mu.Unlock()
+	if n.tr != nil {
+		n.tr.nas(ue.IMSI, true, "Activate PDP Context Request", true, trace.Field{Key: "APN", Value: apn}, trace.Field{Key: "NSAPI", Value: "5"})
+	}
 	if !registered {
+		if n.tr != nil {
+			n.tr.nas(ue.IMSI, false, "Activate PDP Context Reject", false, trace.Field{Key: "Cause", Value: "not attached to this SGSN"})
+		}
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s at %s: %w", ue.IMSI, n.Operator.Name, ErrNotRegistered)
 	}
 	teidC, teidU := n.ids.teid.Add(1), n.ids.teid.Add(1)
@@ -369,6 +390,9 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	if !res.Cause.Accepted() {
 		reason := pdpRejectReason(res.Cause, apn)
+		if n.tr != nil {
+			n.tr.nas(ue.IMSI, false, "Activate PDP Context Reject", false, trace.Field{Key: "Cause", Value: reason})
+		}
 		if err := n.plat.Emit(events.CreatePDPContextRejected(n.plat.Facts(ue.IMSI, ue.IMEI), reason, "GTP cause "+res.Cause.String())); err != nil {
 			return nil, err
 		}
@@ -399,6 +423,9 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
 	n.plat.SetEndpointIP(ue.IMSI, pc.UEIPAddress)
+	if n.tr != nil {
+		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: pc.UEIPAddress}, trace.Field{Key: "APN", Value: apn})
+	}
 	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", pc.UEIPAddress))
 	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.evOp, s.info))
 }
@@ -426,6 +453,12 @@ func sessionUUID(n uint64) string {
 // DeletePDPContext closes a session, reporting its volume: rx is what the
 // device sent, tx what it received. Closing a session twice does nothing.
 func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.Bytes) error {
+	if n.tr != nil {
+		n.tr.nas(s.ue.IMSI, true, "Deactivate PDP Context Request", true, trace.Field{Key: "NSAPI", Value: fmt.Sprint(s.nsapi)})
+	}
+	if n.tr != nil {
+		defer n.tr.nas(s.ue.IMSI, false, "Deactivate PDP Context Accept", true)
+	}
 	n.mu.Lock()
 	if r := n.reg(s.ue.IMSI, false); r != nil {
 		if i := slices.Index(r.sessions, s); i >= 0 {
@@ -441,8 +474,12 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 		return nil
 	}
 	start := n.start()
-	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.nsapi, TeardownInd: true})
+	dreq := &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.nsapi, TeardownInd: true}
+	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, dreq)
 	n.took("gn", "DeletePDPContext", start)
+	if n.tr != nil {
+		n.tr.deletePDP(s.ue.IMSI, dreq, s.info.Context.TxTEIDControlPlane, res)
+	}
 	if err != nil {
 		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.ue.IMSI), zap.Error(err))
 		return fmt.Errorf("Delete PDP Context for IMSI %s: %w", s.ue.IMSI, err)
@@ -464,6 +501,9 @@ func (n *Node) Detach(ctx context.Context, ue UE) error {
 	n.mu.Unlock()
 	if r == nil {
 		return nil
+	}
+	if n.tr != nil {
+		n.tr.nas(ue.IMSI, true, "Detach Request", true, trace.Field{Key: "IMSI", Value: ue.IMSI}, trace.Field{Key: "Type", Value: "power switched off"})
 	}
 	for _, s := range r.sessions {
 		if err := n.deleteAtGGSN(ctx, s, 0, 0); err != nil {
@@ -500,6 +540,10 @@ func (n *Node) purge(ctx context.Context, ue UE, flags s6a.PURFlags, event func(
 // CancelLocation answers the HLR's CLR: the subscriber registered at
 // another node, so this one drops it and closes its sessions.
 func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationRequest) *s6a.CancelLocationAnswer {
+	var id uint32
+	if n.tr != nil {
+		id = n.tr.cancelRequest(clr)
+	}
 	n.mu.Lock()
 	r := n.reg(clr.IMSI, false)
 	var sessions []*Session
@@ -526,7 +570,11 @@ func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationReques
 			n.log.Warn("closing session after CLR", zap.String("imsi", clr.IMSI), zap.Error(err))
 		}
 	}
-	return &s6a.CancelLocationAnswer{SessionID: clr.SessionID, Origin: n.ID.Diameter, Result: s6a.ResultSuccess}
+	cla := &s6a.CancelLocationAnswer{SessionID: clr.SessionID, Origin: n.ID.Diameter, Result: s6a.ResultSuccess}
+	if n.tr != nil {
+		n.tr.cancelAnswer(clr, cla, id)
+	}
+	return cla
 }
 
 // Registered reports whether the node holds the IMSI on the CS and PS sides.

@@ -79,6 +79,9 @@ const (
 	S6d
 	// Gn is GTPv1-C between the SGSN and the GGSN.
 	Gn
+	// Diameter is the Diameter base protocol on a serving node's connection
+	// to the HLR (the capabilities exchange).
+	Diameter
 )
 
 func (p Protocol) String() string {
@@ -91,6 +94,8 @@ func (p Protocol) String() string {
 		return "S6d"
 	case Gn:
 		return "Gn"
+	case Diameter:
+		return "Diameter"
 	}
 	return "?"
 }

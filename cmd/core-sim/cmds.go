@@ -28,6 +28,7 @@ import (
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/sgsn"
 	"github.com/core-sim/core-sim/sim"
+	"github.com/core-sim/core-sim/trace"
 )
 
 func signalContext() (context.Context, context.CancelFunc) {
@@ -75,6 +76,8 @@ embedded default runs.`, `
 	rate := fs.String("rate", "", "hold the event stream to this many events per second (the simulation slows down to match)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the run to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile (go tool pprof) taken at the end of the run to this file")
+	pcapPath := fs.String("pcap", "", "write every Diameter and GTP-C message of the run to this capture file (pcap, for Wireshark)")
+	pcapSCTP := fs.Bool("pcap-sctp", false, "in the capture, carry Diameter over SCTP rather than TCP")
 	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
@@ -102,30 +105,25 @@ embedded default runs.`, `
 	if o.rate, err = checkLoad(sc, *rate); err != nil {
 		return err
 	}
-	switch *transport {
-	case "inproc":
-		if o.inproc, err = newInproc(sc, store); err != nil {
+	var pw *capture
+	if *pcapPath != "" {
+		if pw, err = openPcap(*pcapPath, *pcapSCTP || *transport == "sctp"); err != nil {
 			return err
 		}
-	case "wire", "auto", "tcp", "sctp":
-		if *transport == "wire" {
-			*transport = "auto"
-		}
-		hlrSrv, err := startHLR(ctx, sc, store, "127.0.0.1:0", *transport, log)
-		if err != nil {
-			return err
-		}
-		defer hlrSrv.Close()
-		ggsnSrv, err := startGGSN(ctx, sc, "127.0.0.1:0", log)
-		if err != nil {
-			return err
-		}
-		defer ggsnSrv.Close()
-		o.hlr, o.transport, o.ggsn, o.gtp = hlrSrv.Addr().String(), *transport, ggsnSrv.Addr(), "127.0.0.1:0"
-	default:
-		return fmt.Errorf("--transport %q: want inproc, wire, auto, tcp or sctp", *transport)
+		o.trace = trace.NewRecorder(true, nil, pw)
 	}
-	return runFleet(ctx, sc, store, o, log, stdout, stderr)
+	closeElements, err := startElements(ctx, sc, store, *transport, &o, log)
+	if err != nil {
+		return err
+	}
+	defer closeElements()
+	err = runFleet(ctx, sc, store, o, log, stdout, stderr)
+	if pw != nil {
+		if cerr := pw.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("--pcap %s: %w", *pcapPath, cerr)
+		}
+	}
+	return err
 }
 
 func cmdHLR(args []string, stdout, stderr io.Writer) error {
@@ -201,6 +199,36 @@ emnify). Runs until SIGINT or SIGTERM.`, `
 	log.Info("GGSN stopping", zap.Uint64("received", st.Received), zap.Uint64("sent", st.Sent),
 		zap.Uint64("duplicates", st.Duplicates), zap.Uint64("malformed", st.Malformed), zap.Uint64("dropped", st.Dropped))
 	return srv.Close()
+}
+
+// startElements starts the HLR and the GGSN for a run in one process:
+// their cores called directly (inproc), or servers on loopback sockets that
+// the serving nodes reach over the wire. It fills the options' addresses.
+func startElements(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, transport string, o *fleetOptions, log *zap.Logger) (func(), error) {
+	var err error
+	switch transport {
+	case "inproc":
+		if o.inproc, err = newInproc(sc, store); err != nil {
+			return nil, err
+		}
+		return func() {}, nil
+	case "wire", "auto", "tcp", "sctp":
+		if transport == "wire" {
+			transport = "auto"
+		}
+		hlrSrv, err := startHLR(ctx, sc, store, hlrIP.String()+":0", transport, log)
+		if err != nil {
+			return nil, err
+		}
+		ggsnSrv, err := startGGSN(ctx, sc, ggsnIP.String()+":0", log)
+		if err != nil {
+			hlrSrv.Close()
+			return nil, err
+		}
+		o.hlr, o.transport, o.ggsn, o.gtp = hlrSrv.Addr().String(), transport, ggsnSrv.Addr(), sgsnIP.String()+":0"
+		return func() { ggsnSrv.Close(); hlrSrv.Close() }, nil
+	}
+	return nil, fmt.Errorf("--transport %q: want inproc, wire, auto, tcp or sctp", transport)
 }
 
 func cmdSGSN(args []string, stdout, stderr io.Writer) error {
@@ -499,6 +527,9 @@ type fleetOptions struct {
 	memprofile string
 	rate       float64 // events per second; 0 for as fast as possible
 	latency    func(iface, request string, d time.Duration)
+	trace      *trace.Recorder // set: the elements' messages and the events are traced
+	device     int             // 1-based: run only this device of the scenario; 0 for all
+	quiet      bool            // no summary (a trace draws what happened instead)
 }
 
 // runFleet runs the SGSN side: the serving nodes, the fleet on the
@@ -548,13 +579,24 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	}
 	checker := expect.New(sc)
 	stream.Observe(checker.Event)
+	if o.trace != nil {
+		stream.Observe(func(e *events.Event) {
+			checker.Event(e)
+			traceEvent(o.trace, sched.Now(), e)
+		})
+	}
 	tuneGC(sc, log)
-	runner, err := fleet.NewRunner(sc, sched, nw, checker, log.Named("fleet"))
+	var ropts []fleet.Option
+	if o.device > 0 {
+		ropts = append(ropts, fleet.Only(o.device-1))
+	}
+	runner, err := fleet.NewRunner(sc, sched, nw, checker, log.Named("fleet"), ropts...)
 	if err != nil {
 		closeNet()
 		stream.Close()
 		return err
 	}
+	runner.SetTrace(o.trace)
 	states := runner.States()
 	devices.Store(int64(len(states)))
 	checker.Devices(states)
@@ -575,6 +617,9 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	stopInterrupt()
 	sum := stream.Summary(len(states))
 	took := time.Since(wall)
+	if o.quiet {
+		stderr = io.Discard
+	}
 	fmt.Fprintf(stderr, "\ncore-sim: scenario %q, %d devices, %v of virtual time in %s: %d events, %.0f events/s",
 		sc.Name, len(states), sched.Elapsed(), took.Round(time.Millisecond), sum.Total, float64(sum.Total)/took.Seconds())
 	if pacer != nil {

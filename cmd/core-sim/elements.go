@@ -92,9 +92,19 @@ type inprocElements struct {
 
 // The addresses the in-process elements stand at: those a one-process wire
 // run uses, so that both transports give the same events.
+// A run in one process gives each element its own loopback address (all
+// of 127.0.0.0/8 is on the loopback interface on Linux), in both
+// transports: the events and captures tell the elements apart by address,
+// as they would be in a network.
 var (
-	inprocSGSN = netip.MustParseAddrPort("127.0.0.1:2123")
-	inprocGGSN = netip.MustParseAddr("127.0.0.1")
+	hlrIP  = netip.MustParseAddr("127.0.0.10")
+	ggsnIP = netip.MustParseAddr("127.0.0.20")
+	sgsnIP = netip.MustParseAddr("127.0.0.30")
+)
+
+var (
+	inprocSGSN = netip.AddrPortFrom(sgsnIP, 2123)
+	inprocGGSN = ggsnIP
 )
 
 func newInproc(sc *scenarios.Scenario, store *hlrStore) (*inprocElements, error) {
@@ -117,7 +127,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 	if o.inproc != nil {
 		nw := sgsn.NewNetwork(sgsn.Options{World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: inprocSGSN.Addr(),
 			GGSN: netip.AddrPortFrom(inprocGGSN, gtpc.Port), Gn: o.inproc.ggsn, Platform: plat, Logger: log.Named("sgsn"),
-			DialHSS: o.inproc.hlr.Connect, Latency: o.latency})
+			DialHSS: o.inproc.hlr.Connect, Latency: o.latency, Trace: traceOptions(sc, o)})
 		log.Info("elements in process: no sockets (--transport inproc)")
 		return nw, nw.Close, nil
 	}
@@ -137,7 +147,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 	var once sync.Once
 	nw := sgsn.NewNetwork(sgsn.Options{
 		World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: gtpAddr, GGSN: o.ggsn, Gn: ep, Platform: plat, Logger: slog,
-		Latency: o.latency,
+		Latency: o.latency, Trace: traceOptions(sc, o),
 		DialHSS: func(ctx context.Context, id sgsn.Identity, node sgsn.ServingNode) (sgsn.HSS, io.Closer, error) {
 			c, err := s6a.Dial(ctx, o.transport, o.hlr, diameter.Config{Host: id.Diameter.Host, Realm: id.Diameter.Realm,
 				ProductName: "core-sim", Logger: slog.Named("diameter")}, node)
@@ -159,4 +169,17 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 		}
 		return err
 	}, nil
+}
+
+// traceOptions tell the serving nodes how to trace, if they do.
+func traceOptions(sc *scenarios.Scenario, o fleetOptions) sgsn.TraceOptions {
+	if o.trace == nil {
+		return sgsn.TraceOptions{}
+	}
+	t := sgsn.TraceOptions{Recorder: o.trace, HLR: s6a.Peer{Host: sc.HLR.Host, Realm: sc.HLR.Realm}}
+	t.HLRAddr = netip.AddrPortFrom(hlrIP, 3868)
+	if a, err := netip.ParseAddrPort(o.hlr); err == nil {
+		t.HLRAddr = a
+	}
+	return t
 }

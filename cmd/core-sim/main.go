@@ -27,6 +27,7 @@ Usage:
   core-sim hlr [flags]           run the HLR (Diameter S6a/S6d server)
   core-sim ggsn [flags]          run the GGSN (GTPv1-C server)
   core-sim sgsn [flags]          run the visited networks' VLR/SGSN nodes and the fleet
+  core-sim trace [SCENARIO]      draw one device's attach and PDP activation as a ladder (--pcap, --mermaid)
   core-sim validate SCENARIO     check a scenario file
   core-sim scenarios             list the scenario library (run one by name)
   core-sim help [COMMAND]        show help
@@ -64,6 +65,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		"sgsn":      cmdSGSN,
 		"validate":  cmdValidate,
 		"scenarios": cmdScenarios,
+		"trace":     cmdTrace,
 	}
 	name, rest := args[0], args[1:]
 	switch name {
