@@ -270,7 +270,7 @@ func (g tracedGn) CreatePDPContext(ctx context.Context, peer netip.AddrPort, req
 		trace.Field{Key: "TEID-U (SGSN)", Value: fmt.Sprintf("0x%08x", req.TEIDData)},
 		trace.Field{Key: "SGSN address", Value: req.SGSNControlAddr.String()},
 		trace.Field{Key: "MSISDN", Value: req.MSISDN},
-		trace.Field{Key: "RAT", Value: fmt.Sprint(req.RATType)})
+		trace.Field{Key: "RAT", Value: gtpRAT(req.RATType)})
 	res, err := g.Gn.CreatePDPContext(ctx, peer, req)
 	if err != nil {
 		t.record(trace.Step{Kind: trace.Note, From: trace.Serving, IMSI: req.IMSI, Name: "no answer", Text: err.Error()})
@@ -367,4 +367,14 @@ func ratLabel(r world.RAT) string {
 		return "GERAN (2G)"
 	}
 	return "UTRAN (3G)"
+}
+
+func gtpRAT(r gtpc.RATType) string {
+	switch r {
+	case gtpc.RATUTRAN:
+		return "UTRAN (1)"
+	case gtpc.RATGERAN:
+		return "GERAN (2)"
+	}
+	return fmt.Sprint(uint8(r))
 }
