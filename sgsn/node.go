@@ -503,7 +503,7 @@ func (n *Node) Detach(ctx context.Context, ue UE) error {
 		return nil
 	}
 	if n.tr != nil {
-		n.tr.nas(ue.IMSI, true, "Detach Request", true, trace.Field{Key: "IMSI", Value: ue.IMSI}, trace.Field{Key: "Type", Value: "power switched off"})
+		n.tr.nas(ue.IMSI, true, "Detach Request", true, trace.Field{Key: "IMSI", Value: ue.IMSI})
 	}
 	for _, s := range r.sessions {
 		if err := n.deleteAtGGSN(ctx, s, 0, 0); err != nil {

@@ -43,7 +43,7 @@ const (
 	fieldNeed = 24
 	// eventNeed is how narrow the events' lane gets before the others are
 	// narrowed when the width is short.
-	eventNeed = 16
+	eventNeed = 30
 )
 
 // laneFloor is how narrow each lane may be.
@@ -214,7 +214,14 @@ func layout(steps []Step, width int) [5]int {
 		case Note:
 			text(lane(s.From), utf8.RuneCountInString(noteText(s))+3)
 		case Event:
-			text(3, utf8.RuneCountInString(eventText(s))+2)
+			// Events are what the platform's users see: their lane is
+			// kept readable before the others widen.
+			n := utf8.RuneCountInString(eventText(s)) + 2
+			if s.Text != "" {
+				n = max(n, textWant)
+			}
+			g[3] = max(g[3], min(n, eventNeed))
+			like[3] = max(like[3], min(n, textWant))
 		}
 	}
 	for k, n := range spanNeed {

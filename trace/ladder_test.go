@@ -561,7 +561,7 @@ func ExampleLadder() {
 	}
 	Ladder(os.Stdout, steps, LadderOptions{})
 	// Output:
-	//      Device / SIM applet                 VLR / SGSN                              HLR   GGSN
+	// Device / SIM applet                 VLR / SGSN                              HLR   GGSN
 	// 2025-03-14    |                               |                                   |      |
 	// 09:30:00.000  | - power on                    |                                   |      |
 	//               |                               |                                   |      |

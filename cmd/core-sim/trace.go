@@ -240,5 +240,11 @@ func traceEvent(rec *trace.Recorder, at time.Time, e *events.Event) {
 	if e.Status != events.StatusUnchanged {
 		s.Status = e.Status.String()
 	}
+	if d, ok := e.Detail.(*events.PDPDetail); ok && d.Volume != nil {
+		s.Fields = append(s.Fields, trace.Field{Key: "volume (MB)", Value: fmt.Sprintf("total %s, rx %s, tx %s",
+			mb(d.Volume.Total), mb(d.Volume.Rx), mb(d.Volume.Tx))})
+	}
 	rec.Record(s)
 }
+
+func mb(b events.Bytes) string { return fmt.Sprintf("%d.%06d", int64(b)/1e6, int64(b)%1e6) }

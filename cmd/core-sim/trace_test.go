@@ -176,3 +176,49 @@ func TestCapturesDecodeInTshark(t *testing.T) {
 		})
 	}
 }
+
+// docs/attach-flow.md shows trace output: each excerpt must be what its
+// command prints today, so that a newcomer following the walkthrough sees
+// what the page shows.
+func TestAttachFlowDocIsRealOutput(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/attach-flow.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```")
+	var cmd string
+	checked := 0
+	outputs := map[string]string{}
+	for i := 1; i < len(blocks); i += 2 {
+		b := blocks[i]
+		if strings.HasPrefix(b, "sh\n") {
+			cmd = ""
+			first := strings.SplitN(strings.TrimPrefix(b, "sh\n"), "\n", 2)[0]
+			if strings.HasPrefix(first, "core-sim trace") && !strings.Contains(first, "--pcap") {
+				cmd = strings.TrimSpace(strings.SplitN(first, "#", 2)[0])
+			}
+			continue
+		}
+		if cmd == "" {
+			continue
+		}
+		out, ok := outputs[cmd]
+		if !ok {
+			args := append(strings.Fields(strings.TrimPrefix(cmd, "core-sim ")), "--width", "132", "--no-color", "--log-level", "warn")
+			var stderr string
+			out, stderr, err = runCore(t, args...)
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", cmd, err, stderr)
+			}
+			outputs[cmd] = out
+		}
+		excerpt := strings.TrimPrefix(b, "\n")
+		if !strings.Contains(out, excerpt) {
+			t.Errorf("docs/attach-flow.md: the excerpt after %q is not in its output any more (regenerate the page):\n%s", cmd, excerpt)
+		}
+		checked++
+	}
+	if checked < 8 {
+		t.Fatalf("only %d excerpts checked", checked)
+	}
+}
