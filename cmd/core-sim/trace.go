@@ -34,6 +34,9 @@ ladder as a Mermaid sequence diagram. See docs/attach-flow.md.`, `
   core-sim trace outage-fallback --device 3 --pcap fallback.pcap --mermaid fallback.mmd
   core-sim trace --device gateways:2 --no-color | less`, stderr)
 	c.register(fs, false)
+	// The ladder is the output: logs only when something is wrong.
+	fs.Set("log-level", "warn") //nolint:errcheck // a known flag and value
+	fs.Lookup("log-level").DefValue = "warn"
 	device := fs.String("device", "1", "the device to trace: N (the N-th of the scenario, fleets in order) or FLEET:N")
 	until := fs.Duration("until", 0, "stop at this virtual time (default: the scenario's duration)")
 	noColor := fs.Bool("no-color", false, "plain text, no colours (also when stdout is not a terminal, or NO_COLOR is set)")
