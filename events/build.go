@@ -52,6 +52,10 @@ type Subject struct {
 	Endpoint *Endpoint
 	SIM      *SIM
 	IMSI     *IMSI
+	// Resolve, if set, fills in the subject's strings (names, ICCID,
+	// MSISDN) of an event on the stream's encoder goroutine, off the
+	// simulation's: until then they may be empty.
+	Resolve func(*Event)
 }
 
 // Operator is the visited network as events describe it.
@@ -89,6 +93,7 @@ func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, 
 		Endpoint:      subj.Endpoint,
 		SIM:           subj.SIM,
 		IMSI:          subj.IMSI,
+		Resolve:       subj.Resolve,
 		Type:          t,
 		Status:        StatusUnchanged,
 	}
@@ -113,7 +118,7 @@ type Facts struct {
 // (S6a); it leads to ATTACHED.
 func UpdateLocation(f Facts, op Operator, vlrNumber string) *Event {
 	e := newEvent(TypeUpdateLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
-		fmt.Sprintf("New location received from VLR for IMSI='%s', now attached to VLR='%s'.", imsiOf(f.Subject), vlrNumber))
+		"New location received from VLR for IMSI='"+imsiOf(f.Subject)+"', now attached to VLR='"+vlrNumber+"'.")
 	e.Detail = op.locationDetail()
 	e.Status = StatusAttached
 	return e
@@ -175,8 +180,8 @@ func TunnelCreated(t time.Time) string { return t.UTC().Format(tunnelLayout) }
 // CreatePDPContext is an accepted PDP context activation; it leads to ONLINE.
 func CreatePDPContext(f Facts, op Operator, s PDPSession) *Event {
 	e := newEvent(TypeCreatePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
-		fmt.Sprintf("New PDP Context successfully activated with SGSN CP=%s, DP=%s.",
-			s.Context.SGSNControlPlaneIPAddress, s.Context.SGSNDataPlaneIPAddress))
+		"New PDP Context successfully activated with SGSN CP="+s.Context.SGSNControlPlaneIPAddress+
+			", DP="+s.Context.SGSNDataPlaneIPAddress+".")
 	e.Detail = pdpDetail(op, s)
 	e.Status = StatusOnline
 	return e
@@ -206,7 +211,7 @@ func DeletePDPContext(f Facts, op Operator, s PDPSession, rx, tx Bytes) *Event {
 // leads to OFFLINE.
 func PurgeLocation(f Facts) *Event {
 	e := newEvent(TypePurgeLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
-		fmt.Sprintf("VLR location information has been purged for IMSI='%s'.", imsiOf(f.Subject)))
+		"VLR location information has been purged for IMSI='"+imsiOf(f.Subject)+"'.")
 	e.Status = StatusOffline
 	return e
 }
@@ -214,5 +219,5 @@ func PurgeLocation(f Facts) *Event {
 // PurgeGPRSLocation says the visited network's SGSN purged the subscriber.
 func PurgeGPRSLocation(f Facts) *Event {
 	return newEvent(TypePurgeGPRSLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
-		fmt.Sprintf("SGSN location information has been purged for IMSI='%s'.", imsiOf(f.Subject)))
+		"SGSN location information has been purged for IMSI='"+imsiOf(f.Subject)+"'.")
 }

@@ -295,7 +295,7 @@ func TestAppendJSONCoversEveryField(t *testing.T) {
 			n := 0
 			rv := reflect.ValueOf(&e).Elem()
 			for i := range rv.NumField() {
-				if f := rv.Type().Field(i); f.IsExported() && f.Name != "Detail" {
+				if f := rv.Type().Field(i); f.IsExported() && f.Name != "Detail" && f.Type.Kind() != reflect.Func {
 					fill(t, rv.Field(i), &n)
 				}
 			}

@@ -206,6 +206,9 @@ type Event struct {
 	Type   Type   `json:"-"`
 	Reject string `json:"-"` // the cause of a rejection, e.g. "DIAMETER_ERROR_USER_UNKNOWN (5001)"
 	Status Status `json:"-"` // the connectivity status this event leads to (StatusUnchanged if none)
+	// Resolve fills in the subject's strings before the event is encoded
+	// (see Subject.Resolve).
+	Resolve func(*Event) `json:"-"`
 }
 
 // TimestampLayout is the platform's usual timestamp spelling.

@@ -262,6 +262,9 @@ func (s *Stream) encode() {
 				b.Buf = strconv.AppendInt(b.Buf, e.Endpoint.ID, 10)
 			}
 			v := len(b.Buf)
+			if e.Resolve != nil {
+				e.Resolve(e)
+			}
 			s.format.apply(e)
 			var err error
 			if b.Buf, err = appendEvent(b.Buf, e); err != nil {

@@ -250,6 +250,17 @@ func (s *Store) Lookup(imsi string) (Subscriber, bool) {
 	return r.subscriber(imsi, off), true
 }
 
+// Locate finds imsi's range (its index among the store's ranges) and its
+// offset in it, and its endpoint id, without building its Subscriber: no
+// string is formatted.
+func (s *Store) Locate(imsi string) (rangeIndex, index int, endpointID int64, ok bool) {
+	r, off, ok := s.find(imsi)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	return r.index, int(off), r.FirstEndpointID + int64(off), true
+}
+
 func (s *Store) find(imsi string) (*storedRange, uint64, bool) {
 	key, ok := parseIMSI(imsi)
 	if !ok {

@@ -22,6 +22,14 @@ type Inventory interface {
 	Lookup(imsi string) (Subscription, bool)
 }
 
+// Locator is an Inventory that also finds a subscription's ids without
+// formatting its strings. With one, events carry the ids from the start
+// and get their names, ICCID and MSISDN on the stream's encoder goroutine
+// (events.Subject.Resolve): the simulation's goroutine formats none.
+type Locator interface {
+	Locate(imsi string) (endpointID, simID, imsiID int64, ok bool)
+}
+
 // Subscription is the platform's record of a SIM and its endpoint.
 type Subscription struct {
 	EndpointID   int64
@@ -53,7 +61,10 @@ type Platform struct {
 	Pacer     *events.Pacer // nil: as fast as the run goes
 
 	mu  sync.Mutex
-	ips map[int64]string // the last UE address of each endpoint
+	ips map[int64]*string // the last UE address of each endpoint (never changed in place: events point at them)
+
+	resolve     func(*events.Event) // p.fill, made once
+	resolveOnce sync.Once
 
 	provisioned     string // Values.ProvisionedAt as events write it
 	provisionedOnce sync.Once
@@ -63,14 +74,21 @@ type Platform struct {
 // reported. An IMSI the inventory does not know gives a subject with only
 // the IMSI.
 func (p *Platform) Subject(imsi, imei string) events.Subject {
-	sub, ok := p.Inventory.Lookup(imsi)
 	p.provisionedOnce.Do(func() { p.provisioned = events.FormatTimestamp(p.Values.ProvisionedAt) })
 	provisioned := p.provisioned
+	var sub Subscription
+	var ok, lazy bool
+	if loc, isLoc := p.Inventory.(Locator); isLoc {
+		sub.EndpointID, sub.SIMID, sub.IMSIID, ok = loc.Locate(imsi)
+		lazy = true
+	} else {
+		sub, ok = p.Inventory.Lookup(imsi)
+		if imei == "" {
+			imei = sub.IMEI
+		}
+	}
 	if !ok {
 		return events.Subject{IMSI: &events.IMSI{IMSI: imsi, ImportDate: provisioned}}
-	}
-	if imei == "" {
-		imei = sub.IMEI
 	}
 	// One allocation for the three objects of an event's subject.
 	box := &struct {
@@ -83,11 +101,36 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 		imsi: events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned},
 	}
 	p.mu.Lock()
-	if ip, ok := p.ips[sub.EndpointID]; ok {
-		box.ep.IPAddress = &ip
-	}
+	box.ep.IPAddress = p.ips[sub.EndpointID]
 	p.mu.Unlock()
-	return events.Subject{Endpoint: &box.ep, SIM: &box.sim, IMSI: &box.imsi}
+	subj := events.Subject{Endpoint: &box.ep, SIM: &box.sim, IMSI: &box.imsi}
+	if lazy {
+		p.resolveOnce.Do(func() { p.resolve = p.fill })
+		subj.Resolve = p.resolve
+	}
+	return subj
+}
+
+// fill gives an event's subject the strings Subject left out.
+func (p *Platform) fill(e *events.Event) {
+	if e.IMSI != nil {
+		p.fillSubject(e.IMSI.IMSI, e.Endpoint, e.SIM)
+	}
+}
+
+func (p *Platform) fillSubject(imsi string, ep *events.Endpoint, sim *events.SIM) {
+	if ep == nil || sim == nil {
+		return
+	}
+	sub, ok := p.Inventory.Lookup(imsi)
+	if !ok {
+		return
+	}
+	ep.Name = sub.EndpointName
+	if ep.IMEI == "" {
+		ep.IMEI = sub.IMEI
+	}
+	sim.ICCID, sim.MSISDN = sub.ICCID, sub.MSISDN
 }
 
 // Facts are the common facts of an event about imsi, stamped now.
@@ -98,15 +141,23 @@ func (p *Platform) Facts(imsi, imei string) events.Facts {
 // SetEndpointIP records the UE address an endpoint got, for the
 // endpoint.ip_address of its later events.
 func (p *Platform) SetEndpointIP(imsi, ip string) {
-	sub, ok := p.Inventory.Lookup(imsi)
+	var id int64
+	var ok bool
+	if loc, isLoc := p.Inventory.(Locator); isLoc {
+		id, _, _, ok = loc.Locate(imsi)
+	} else {
+		var sub Subscription
+		sub, ok = p.Inventory.Lookup(imsi)
+		id = sub.EndpointID
+	}
 	if !ok {
 		return
 	}
 	p.mu.Lock()
 	if p.ips == nil {
-		p.ips = make(map[int64]string)
+		p.ips = make(map[int64]*string)
 	}
-	p.ips[sub.EndpointID] = ip
+	p.ips[id] = &ip
 	p.mu.Unlock()
 }
 
@@ -153,6 +204,9 @@ func (p *Platform) UsageOn() bool { return p.Stream.UsageOn() }
 
 // EmitUsage hands a usage record to the stream.
 func (p *Platform) EmitUsage(u *events.Usage) error {
+	if _, lazy := p.Inventory.(Locator); lazy {
+		p.fillSubject(u.IMSI, u.Endpoint, u.SIM) // usage records are encoded at once
+	}
 	if err := p.Stream.EmitUsage(u); err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
 	}

@@ -447,7 +447,26 @@ func pdpRejectReason(c gtpc.Cause, apn string) string {
 // sessionUUID makes a session_id in the shape of a UUID, unique per PDP context.
 func sessionUUID(n uint64) string {
 	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(x>>32), uint16(x>>16), uint16(x)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+	var b [36]byte
+	hexTo(b[0:8], uint64(uint32(x>>32)))
+	b[8] = '-'
+	hexTo(b[9:13], uint64(uint16(x>>16)))
+	b[13], b[14] = '-', '4'
+	hexTo(b[15:18], uint64(uint16(x)&0xfff))
+	b[18], b[19] = '-', '8'
+	hexTo(b[20:23], uint64(uint16(n>>48)&0xfff))
+	b[23] = '-'
+	hexTo(b[24:36], n&0xffffffffffff)
+	return string(b[:])
+}
+
+// hexTo writes v in lower-case hex, zero-padded to fill dst.
+func hexTo(dst []byte, v uint64) {
+	const digits = "0123456789abcdef"
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = digits[v&0xf]
+		v >>= 4
+	}
 }
 
 // DeletePDPContext closes a session, reporting its volume: rx is what the

@@ -62,6 +62,17 @@ func (s *hlrStore) Lookup(imsi string) (platform.Subscription, bool) {
 		IMSIID: int64(sub.Range)*1_000_000 + int64(sub.Index) + 1}, true
 }
 
+// Locate gives the ids of imsi's subscription without formatting its
+// strings (platform.Locator): the platform fills those in on the encoder's
+// goroutine.
+func (s *hlrStore) Locate(imsi string) (endpointID, simID, imsiID int64, ok bool) {
+	r, i, ep, ok := s.Store.Locate(imsi)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	return ep, ep, int64(r)*1_000_000 + int64(i) + 1, true
+}
+
 func startHLR(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, listen, transport string, log *zap.Logger) (*hlr.Server, error) {
 	srv, err := hlr.Start(ctx, hlr.Options{Listen: listen, Transport: transport, Host: sc.HLR.Host, Realm: sc.HLR.Realm,
 		Store: store.Store, Logger: log.Named("hlr")})
