@@ -61,7 +61,7 @@ type Platform struct {
 	Pacer     *events.Pacer // nil: as fast as the run goes
 
 	mu  sync.Mutex
-	ips map[int64]*string // the last UE address of each endpoint (never changed in place: events point at them)
+	ips map[int64]string // the last UE address of each endpoint
 
 	resolve     func(*events.Event) // p.fill, made once
 	resolveOnce sync.Once
@@ -101,7 +101,9 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 		imsi: events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned},
 	}
 	p.mu.Lock()
-	box.ep.IPAddress = p.ips[sub.EndpointID]
+	if ip, ok := p.ips[sub.EndpointID]; ok {
+		box.ep.IPAddress = &ip
+	}
 	p.mu.Unlock()
 	subj := events.Subject{Endpoint: &box.ep, SIM: &box.sim, IMSI: &box.imsi}
 	if lazy {
@@ -155,9 +157,9 @@ func (p *Platform) SetEndpointIP(imsi, ip string) {
 	}
 	p.mu.Lock()
 	if p.ips == nil {
-		p.ips = make(map[int64]*string)
+		p.ips = make(map[int64]string)
 	}
-	p.ips[id] = &ip
+	p.ips[id] = ip
 	p.mu.Unlock()
 }
 
