@@ -190,18 +190,41 @@ type Session struct {
 	ue       UE
 	ggsnTEID uint32
 	nsapi    uint8
-	info     events.PDPSession
 	closed   atomic.Bool
+
+	// What the context's events say, kept small (a million-device run holds
+	// hundreds of thousands of these); info rebuilds the rest from the node.
+	pdpID                int64
+	created              int64 // virtual time, Unix nanoseconds
+	ueIP, ggsnC, ggsnU   netip.Addr
+	teidC, teidU, rxTEID uint32
+	apn                  string
+}
+
+// info is the session as its events describe it.
+func (s *Session) info() events.PDPSession {
+	n, ue := s.node, s.ue
+	ci := int(ue.CI)
+	pc := events.PDPContext{
+		PDPContextID: s.pdpID, TunnelCreated: events.TunnelCreated(time.Unix(0, s.created)), GTPVersion: 1,
+		UEIPAddress: s.ueIP.String(), APN: s.apn, NSAPI: int(s.nsapi), IMSI: ue.IMSI, IMEISV: ue.IMEISV,
+		MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: int(ue.LAC), CI: &ci, RATType: int(ratGTP(ue.RAT)),
+		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP,
+		GGSNControlPlaneIPAddress: n.ggsnIPs.of(s.ggsnC), GGSNDataPlaneIPAddress: n.ggsnIPs.of(s.ggsnU),
+		TxTEIDControlPlane: s.teidC, TxTEIDDataPlane: s.teidU, RxTEID: s.rxTEID,
+	}
+	n.plat.Tariff(&pc, n.Operator)
+	return events.PDPSession{SessionID: sessionUUID(uint64(s.pdpID)), Context: pc}
 }
 
 // Usage reports the data volume of open session s from start to end: rx
 // bytes sent by the device, tx received (a record of the usage stream).
 func (n *Node) Usage(s *Session, start, end time.Time, rx, tx events.Bytes) error {
-	return n.plat.EmitUsage(events.NewUsage(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info, start, end, rx, tx))
+	return n.plat.EmitUsage(events.NewUsage(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info(), start, end, rx, tx))
 }
 
 // IP is the UE address of the session.
-func (s *Session) IP() string { return s.info.Context.UEIPAddress }
+func (s *Session) IP() string { return s.ueIP.String() }
 
 // counters hand out identifiers unique across all nodes of a network.
 type counters struct {
@@ -399,19 +422,10 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		n.log.Debug("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
 		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
 	}
-	now := n.plat.Clock.Now()
-	ci := int(ue.CI)
-	pc := events.PDPContext{
-		PDPContextID: n.ids.pdp.Add(1), TunnelCreated: events.TunnelCreated(now), GTPVersion: 1,
-		UEIPAddress: res.EndUserAddress.String(), APN: apn, NSAPI: nsapi, IMSI: ue.IMSI, IMEISV: ue.IMEISV,
-		MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: int(ue.LAC), CI: &ci, RATType: int(ratGTP(ue.RAT)),
-		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP,
-		GGSNControlPlaneIPAddress: n.ggsnIPs.of(res.GGSNControlAddr), GGSNDataPlaneIPAddress: n.ggsnIPs.of(res.GGSNUserAddr),
-		TxTEIDControlPlane: teidC, TxTEIDDataPlane: teidU, RxTEID: res.TEIDData,
-	}
-	n.plat.Tariff(&pc, n.Operator)
 	s := &Session{node: n, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
-		info: events.PDPSession{SessionID: sessionUUID(uint64(pc.PDPContextID)), Context: pc}}
+		pdpID: n.ids.pdp.Add(1), created: n.plat.Clock.Now().UnixNano(), ueIP: res.EndUserAddress,
+		ggsnC: res.GGSNControlAddr, ggsnU: res.GGSNUserAddr, teidC: teidC, teidU: teidU, rxTEID: res.TEIDData, apn: apn}
+	info := s.info()
 	n.mu.Lock()
 	if r := n.reg(ue.IMSI, false); r != nil && r.ps {
 		r.sessions = append(r.sessions, s)
@@ -422,12 +436,12 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		n.deleteAtGGSN(ctx, s, 0, 0)
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
-	n.plat.SetEndpointIP(ue.IMSI, pc.UEIPAddress)
+	n.plat.SetEndpointIP(ue.IMSI, info.Context.UEIPAddress)
 	if n.tr != nil {
-		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: pc.UEIPAddress}, trace.Field{Key: "APN", Value: apn})
+		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: info.Context.UEIPAddress}, trace.Field{Key: "APN", Value: apn})
 	}
-	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", pc.UEIPAddress))
-	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.evOp, s.info))
+	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", info.Context.UEIPAddress))
+	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.evOp, info))
 }
 
 func pdpRejectReason(c gtpc.Cause, apn string) string {
@@ -497,7 +511,7 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, dreq)
 	n.took("gn", "DeletePDPContext", start)
 	if n.tr != nil {
-		n.tr.deletePDP(s.ue.IMSI, dreq, s.info.Context.TxTEIDControlPlane, res)
+		n.tr.deletePDP(s.ue.IMSI, dreq, s.teidC, res)
 	}
 	if err != nil {
 		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.ue.IMSI), zap.Error(err))
@@ -506,7 +520,7 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	if !res.Cause.Accepted() {
 		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.ue.IMSI), zap.Stringer("cause", res.Cause))
 	}
-	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info, rx, tx)
+	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info(), rx, tx)
 	return n.plat.Emit(e)
 }
 
