@@ -364,9 +364,9 @@ func location(n *Node, ue UE) []trace.Field {
 
 func ratLabel(r world.RAT) string {
 	if r == world.GERAN {
-		return "GERAN (2G)"
+		return ratName(r) + " (2G)"
 	}
-	return "UTRAN (3G)"
+	return ratName(r) + " (3G)"
 }
 
 func gtpRAT(r gtpc.RATType) string {
