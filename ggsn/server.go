@@ -64,6 +64,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	ec.Handler = loggingHandler{g: g, log: log}
 	ec.Logger = log
 	ec.Recovery = opts.Recovery
+	// The GGSN answers from memory and never blocks: requests are handled
+	// on the reading goroutine, without a hand-off to a worker.
+	ec.Inline = true
 	ec.OnPeerRestart = func(peer netip.AddrPort, recovery uint8) {
 		n := g.ReleasePeer(peer)
 		log.Info("SGSN restarted, its PDP contexts released", zap.Stringer("sgsn", peer),

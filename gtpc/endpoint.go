@@ -47,6 +47,11 @@ type Config struct {
 	OnPeerRestart func(peer netip.AddrPort, recovery uint8)
 	// Workers is how many requests are handled at once. Default 64.
 	Workers int
+	// Inline handles requests on the reading goroutine itself, one at a
+	// time, without handing them to workers: for a Handler that never
+	// blocks (it answers from memory), this saves a goroutine switch a
+	// request. Workers and QueueLength are then unused.
+	Inline bool
 	// QueueLength bounds the requests waiting for a worker; more are
 	// dropped (and retransmitted by the peer). Default 8192.
 	QueueLength int
@@ -178,7 +183,7 @@ func Listen(addr string, cfg Config) (*Endpoint, error) {
 	e.seq.Store(uint32(time.Now().UnixNano()))
 	e.readers.Add(1)
 	go e.readLoop()
-	if cfg.Handler != nil {
+	if cfg.Handler != nil && !cfg.Inline {
 		for range cfg.Workers {
 			e.workers.Add(1)
 			go e.work()
@@ -308,6 +313,10 @@ func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
 		} // else still being handled: its response goes out when ready
 		return
 	}
+	if e.cfg.Inline {
+		e.serve(job{peer: peer, b: b, key: key, entry: entry})
+		return
+	}
 	select {
 	case e.jobs <- job{peer: peer, b: copyToBuffer(b), key: key, entry: entry}:
 	default:
@@ -320,15 +329,20 @@ func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
 func (e *Endpoint) work() {
 	defer e.workers.Done()
 	for j := range e.jobs {
-		resp := e.respond(j)
+		e.serve(j)
 		putBuffer(j.b) // Decode kept nothing of it
-		if resp == nil {
-			e.cache.remove(j.key, j.entry)
-			continue
-		}
-		e.cache.complete(j.key, j.entry, resp)
-		e.send(resp, j.peer)
 	}
+}
+
+// serve answers one request.
+func (e *Endpoint) serve(j job) {
+	resp := e.respond(j)
+	if resp == nil {
+		e.cache.remove(j.key, j.entry)
+		return
+	}
+	e.cache.complete(j.key, j.entry, resp)
+	e.send(resp, j.peer)
 }
 
 // respond decodes a request, asks the handler and encodes its answer; nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -615,4 +616,45 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Inline servers answer on the reading goroutine: the same answers, the
+// same duplicate detection, many clients at once.
+func TestInlineServer(t *testing.T) {
+	h := &fakeHandler{}
+	srv := listen(t, Config{Handler: h, Inline: true, Recovery: 3})
+	cli := listen(t, Config{})
+	ctx := ctxT(t)
+	if rec, err := cli.Echo(ctx, srv.LocalAddr()); err != nil || rec != 3 {
+		t.Fatalf("Echo = %d, %v", rec, err)
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := range 200 {
+		wg.Go(func() {
+			res, err := cli.CreatePDPContext(ctx, srv.LocalAddr(), testRequest(fmt.Sprintf("2620100000%05d", i)))
+			if err != nil || res.Cause != CauseRequestAccepted {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 || h.creates.Load() != 200 {
+		t.Fatalf("%d failed, %d handled", n, h.creates.Load())
+	}
+	// A retransmission gets the cached bytes, not a second call.
+	p := newRawPeer(t, srv.LocalAddr())
+	req, _ := Marshal(testRequest("262019999999999"), 42)
+	p.send(req)
+	first := p.recv(5 * time.Second)
+	p.send(req)
+	again := p.recv(5 * time.Second)
+	if first == nil || !bytes.Equal(first, again) || h.creates.Load() != 201 {
+		t.Fatalf("duplicate not answered from the cache: %x / %x, %d calls", first, again, h.creates.Load())
+	}
+	// Garbage is counted and the server keeps answering.
+	p.send([]byte{0x32, 0x10, 0xff, 0xff, 0, 0, 0, 0})
+	if rec, err := cli.Echo(ctx, srv.LocalAddr()); err != nil || rec != 3 {
+		t.Fatalf("after garbage: Echo = %d, %v", rec, err)
+	}
 }
