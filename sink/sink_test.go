@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -408,4 +409,29 @@ func TestParseSpec(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v", in, n, err)
 		}
 	}
+}
+
+// BenchmarkPipelineToFile moves b.N event-sized records through a runner
+// (queue, batching) into a file sink writing to io.Discard.
+func BenchmarkPipelineToFile(b *testing.B) {
+	w := NewWriter("discard", io.Discard)
+	p := Start([]Target{{Spec: Spec{Raw: "x", Kind: "file", Target: "x"}, Sink: w}}, Options{})
+	pad := strings.Repeat("x", 640)
+	b.ResetTimer()
+	for id := int64(1); id <= int64(b.N); {
+		bt := NewBatch(KindEvent)
+		for ; id <= int64(b.N) && bt.Len() < 256; id++ {
+			k := len(bt.Buf)
+			bt.Buf = strconv.AppendInt(bt.Buf, id%1000, 10)
+			v := len(bt.Buf)
+			bt.Buf = fmt.Appendf(bt.Buf, `{"id":%d,"description":"%s"}`, id, pad)
+			bt.Add(id, 3, false, k, v)
+		}
+		bt.Seal()
+		p.Submit(bt)
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
