@@ -51,10 +51,9 @@ type Stream struct {
 	closed   bool
 	closeErr error
 
-	usageOn    bool
-	usageID    int64
-	usage      *sink.Batch // usage records not yet handed over
-	usageTotal atomic.Int64
+	usageOn bool
+	usageID int64
+	usage   *sink.Batch // usage records not yet handed over
 
 	stopTick               chan struct{}
 	handoffs, lastHandoffs int // handoffs so far, and at the last tick
@@ -231,16 +230,12 @@ func (s *Stream) EmitUsage(u *Usage) error {
 		return s.err
 	}
 	s.usageID++
-	s.usageTotal.Add(1)
 	b.Add(u.ID, 0, false, k, v)
 	if b.Len() >= batchEvents {
 		s.handoff()
 	}
 	return nil
 }
-
-// UsageEmitted is the number of usage records emitted so far.
-func (s *Stream) UsageEmitted() int { return int(s.usageTotal.Load()) }
 
 // encode runs on its own goroutine: events to records, records to the output.
 func (s *Stream) encode() {

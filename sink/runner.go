@@ -144,9 +144,6 @@ type Stats struct {
 	Err        error         // why the sink failed, if it did
 }
 
-// Undelivered is what the run lost at this sink: given up or dropped.
-func (s Stats) Undelivered() int64 { return s.Failed + s.Dropped }
-
 // Runner delivers one sink's share of the stream from its own goroutine.
 type Runner struct {
 	name    string
@@ -184,12 +181,6 @@ func newRunner(spec Spec, s Sink, opt Options, abort chan struct{}) *Runner {
 	r.stats.QueueCap = cap(r.queue) * 256
 	return r
 }
-
-// Name is the sink's name.
-func (r *Runner) Name() string { return r.name }
-
-// Failed is closed when the sink fails for good.
-func (r *Runner) Failed() <-chan struct{} { return r.failed }
 
 // Stats returns a snapshot of the counts.
 func (r *Runner) Stats() Stats {

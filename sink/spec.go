@@ -230,6 +230,3 @@ func (f Filter) Keep(r *Record) bool {
 	}
 	return true
 }
-
-// Empty says whether the filter keeps everything.
-func (f Filter) Empty() bool { return len(f.Types) == 0 && f.Alert == nil }
