@@ -42,8 +42,31 @@ func (e *Event) Release() {
 		*d = PDPDetail{}
 		pdpDetails.Put(d)
 	}
+	if b := e.box; b != nil {
+		*b = subjectBox{}
+		subjectBoxes.Put(b)
+	}
 	*e = Event{}
 	eventPool.Put(e)
+}
+
+// subjectBox holds the three objects of a known subject in one allocation.
+type subjectBox struct {
+	ep   Endpoint
+	sim  SIM
+	imsi IMSI
+}
+
+var subjectBoxes = sync.Pool{New: func() any { return new(subjectBox) }}
+
+// KnownSubject is the subject of an endpoint the platform knows, its
+// three objects in one recycled allocation: the event made from it gives
+// them back when it is released. Make one event from it, no more (or
+// nothing that is released, such as a usage record).
+func KnownSubject(ep Endpoint, sim SIM, imsi IMSI) Subject {
+	b := subjectBoxes.Get().(*subjectBox)
+	b.ep, b.sim, b.imsi = ep, sim, imsi
+	return Subject{Endpoint: &b.ep, SIM: &b.sim, IMSI: &b.imsi, box: b}
 }
 
 // Subject is who an event is about: the endpoint, its SIM and the IMSI in use.
@@ -56,6 +79,8 @@ type Subject struct {
 	// MSISDN) of an event on the stream's encoder goroutine, off the
 	// simulation's: until then they may be empty.
 	Resolve func(*Event)
+
+	box *subjectBox // KnownSubject's
 }
 
 // Operator is the visited network as events describe it.
@@ -83,7 +108,8 @@ func ref(id int, names []string) Ref {
 func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, subj Subject, desc string) *Event {
 	e := eventPool.Get().(*Event)
 	*e = Event{
-		Timestamp:     FormatTimestamp(at),
+		at:            at,
+		box:           subj.box,
 		Alert:         sev != SeverityInfo,
 		Description:   desc,
 		EventType:     Ref{ID: int(t), Description: t.String()},
@@ -164,13 +190,14 @@ func LocationRejected(f Facts, t Type, op Operator, node, reason, cause string, 
 
 // PDPSession is what the network knows of one PDP context.
 type PDPSession struct {
-	SessionID string
-	Context   PDPContext
+	SessionID  string
+	SessionNum uint64 // when SessionID is empty: the session_id is SessionUUID(SessionNum)
+	Context    PDPContext
 }
 
 func pdpDetail(op Operator, s PDPSession) *PDPDetail {
 	d := pdpDetails.Get().(*PDPDetail)
-	*d = PDPDetail{ID: op.ID, Name: op.Name, Country: op.Country, SessionID: s.SessionID, PDPContext: s.Context}
+	*d = PDPDetail{ID: op.ID, Name: op.Name, Country: op.Country, SessionID: s.SessionID, SessionNum: s.SessionNum, PDPContext: s.Context}
 	return d
 }
 

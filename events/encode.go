@@ -3,7 +3,9 @@ package events
 import (
 	"encoding/json"
 	"math"
+	"net/netip"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -35,7 +37,11 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 	b := append(dst, `{"id":`...)
 	b = strconv.AppendInt(b, e.ID, 10)
 	b = append(b, `,"timestamp":`...)
-	b = appendString(b, e.Timestamp)
+	if e.Timestamp == "" && !e.at.IsZero() {
+		b = appendTime(b, e.at, TimestampLayout)
+	} else {
+		b = appendString(b, e.Timestamp)
+	}
 	b = append(b, `,"alert":`...)
 	b = strconv.AppendBool(b, e.Alert)
 	b = append(b, `,"description":`...)
@@ -71,7 +77,11 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 		b = append(b, `,"imei":`...)
 		b = appendString(b, p.IMEI)
 		b = append(b, `,"ip_address":`...)
-		b = appendStringPtr(b, p.IPAddress)
+		if p.IPAddress == nil && p.IP.IsValid() {
+			b = appendAddr(b, p.IP)
+		} else {
+			b = appendStringPtr(b, p.IPAddress)
+		}
 		b = append(b, `,"tags":`...)
 		b = appendStringPtr(b, p.Tags)
 		b = append(b, '}')
@@ -215,7 +225,13 @@ func appendPDPDetail(b []byte, d *PDPDetail) ([]byte, error) {
 	b = append(b, `,"country":`...)
 	b = appendCountry(b, &d.Country)
 	b = append(b, `,"session_id":`...)
-	b = appendString(b, d.SessionID)
+	if d.SessionID == "" && d.SessionNum != 0 {
+		b = append(b, '"')
+		b = appendSessionUUID(b, d.SessionNum)
+		b = append(b, '"')
+	} else {
+		b = appendString(b, d.SessionID)
+	}
 	b = append(b, `,"pdp_context":`...)
 	b = appendPDPContext(b, &d.PDPContext)
 	if v := d.Volume; v != nil { // omitempty
@@ -240,11 +256,19 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 	b = append(b, `{"pdp_context_id":`...)
 	b = strconv.AppendInt(b, c.PDPContextID, 10)
 	b = append(b, `,"tunnel_created":`...)
-	b = appendString(b, c.TunnelCreated)
+	if c.TunnelCreated == "" && !c.Created.IsZero() {
+		b = appendTime(b, c.Created, tunnelLayout)
+	} else {
+		b = appendString(b, c.TunnelCreated)
+	}
 	b = append(b, `,"gtp_version":`...)
 	b = strconv.AppendInt(b, int64(c.GTPVersion), 10)
 	b = append(b, `,"ue_ip_address":`...)
-	b = appendString(b, c.UEIPAddress)
+	if c.UEIPAddress == "" && c.UEIP.IsValid() {
+		b = appendAddr(b, c.UEIP)
+	} else {
+		b = appendString(b, c.UEIPAddress)
+	}
 	b = append(b, `,"apn":`...)
 	b = appendString(b, c.APN)
 	b = append(b, `,"nsapi":`...)
@@ -294,6 +318,24 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 	b = append(b, `,"tariff_id":`...)
 	b = appendString(b, c.TariffID)
 	return append(b, '}')
+}
+
+// appendTime writes t in UTC in layout, quoted: what appendString writes
+// of the spelled form (the layouts spell nothing that needs escaping).
+func appendTime(b []byte, t time.Time, layout string) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, layout)
+	return append(b, '"')
+}
+
+// appendAddr writes an address quoted, as appendString writes a.String().
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if a.Zone() != "" {
+		return appendString(b, a.String()) // a zone may hold anything
+	}
+	b = append(b, '"')
+	b = a.AppendTo(b)
+	return append(b, '"')
 }
 
 func appendStringPtr(b []byte, p *string) []byte {

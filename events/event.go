@@ -10,6 +10,7 @@
 package events
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -86,6 +87,10 @@ type Endpoint struct {
 	IMEI      string  `json:"imei"`
 	IPAddress *string `json:"ip_address"` // null until the endpoint had a data session
 	Tags      *string `json:"tags"`
+
+	// IP is ip_address unspelled, for producers that leave the spelling
+	// to the stream's encoder: it is written when IPAddress is nil.
+	IP netip.Addr `json:"-"`
 }
 
 // SIM is the SIM card.
@@ -163,6 +168,13 @@ type PDPContext struct {
 	TariffProfileID           string `json:"tariff_profile_id"`
 	RatezoneID                string `json:"ratezone_id"`
 	TariffID                  string `json:"tariff_id"`
+
+	// Unspelled forms of tunnel_created and ue_ip_address, for producers
+	// that leave the spelling to the stream's encoder (the simulation's
+	// goroutine then formats neither): each is written when its string is
+	// empty. Materialize spells them.
+	Created time.Time  `json:"-"`
+	UEIP    netip.Addr `json:"-"`
 }
 
 // Volume is the data volume of a session in megabytes. Rx is what the
@@ -181,6 +193,9 @@ type PDPDetail struct {
 	SessionID  string     `json:"session_id"`
 	PDPContext PDPContext `json:"pdp_context"`
 	Volume     *Volume    `json:"volume,omitempty"` // Delete PDP Context only
+
+	// SessionNum, when SessionID is empty, is written as SessionUUID(SessionNum).
+	SessionNum uint64 `json:"-"`
 }
 
 // Event is one platform event. Field order is the order of the keys in
@@ -209,6 +224,75 @@ type Event struct {
 	// Resolve fills in the subject's strings before the event is encoded
 	// (see Subject.Resolve).
 	Resolve func(*Event) `json:"-"`
+
+	at  time.Time   // when it happened: Timestamp, when that is empty
+	box *subjectBox // where Endpoint, SIM and IMSI live, recycled with the event
+}
+
+// At is when the event happened (its timestamp, unspelled).
+func (e *Event) At() time.Time {
+	if e.at.IsZero() && e.Timestamp != "" {
+		t, _ := time.Parse(TimestampLayout, e.Timestamp)
+		return t
+	}
+	return e.at
+}
+
+// Materialize spells what the event's producer left unspelled (the
+// timestamp, the endpoint's IP address, tunnel_created, ue_ip_address and
+// session_id of a PDP context), so that its string fields say everything
+// the encoder would write. The stream's encoder does not need it; readers
+// of the fields do (and encoding/json).
+func (e *Event) Materialize() {
+	if e == nil {
+		return
+	}
+	if e.Timestamp == "" && !e.at.IsZero() {
+		e.Timestamp = FormatTimestamp(e.at)
+	}
+	if p := e.Endpoint; p != nil && p.IPAddress == nil && p.IP.IsValid() {
+		ip := p.IP.String()
+		p.IPAddress = &ip
+	}
+	d, ok := e.Detail.(*PDPDetail)
+	if !ok || d == nil {
+		return
+	}
+	if d.SessionID == "" && d.SessionNum != 0 {
+		d.SessionID = SessionUUID(d.SessionNum)
+	}
+	c := &d.PDPContext
+	if c.TunnelCreated == "" && !c.Created.IsZero() {
+		c.TunnelCreated = TunnelCreated(c.Created)
+	}
+	if c.UEIPAddress == "" && c.UEIP.IsValid() {
+		c.UEIPAddress = c.UEIP.String()
+	}
+}
+
+// SessionUUID spells session number n as a session_id in the shape of a
+// UUID (version 4, variant 10), distinct for distinct n.
+func SessionUUID(n uint64) string { return string(appendSessionUUID(make([]byte, 0, 36), n)) }
+
+func appendSessionUUID(b []byte, n uint64) []byte {
+	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	b = appendHex(b, uint64(uint32(x>>32)), 8)
+	b = append(b, '-')
+	b = appendHex(b, uint64(uint16(x>>16)), 4)
+	b = append(b, '-', '4')
+	b = appendHex(b, uint64(uint16(x)&0xfff), 3)
+	b = append(b, '-', '8')
+	b = appendHex(b, uint64(uint16(n>>48)&0xfff), 3)
+	b = append(b, '-')
+	return appendHex(b, n&0xffffffffffff, 12)
+}
+
+// appendHex writes the low digits hex digits of v, lower case, zero-padded.
+func appendHex(b []byte, v uint64, digits int) []byte {
+	for i := digits - 1; i >= 0; i-- {
+		b = append(b, hexDigits[v>>(4*uint(i))&0xf])
+	}
+	return b
 }
 
 // TimestampLayout is the platform's usual timestamp spelling.

@@ -89,7 +89,7 @@ func TestEventKeysMatchReference(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := json.Marshal(c.e)
+			b, err := json.Marshal(spelled(c.e))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -59,6 +59,9 @@ func (f *Format) apply(e *Event) {
 	if f.Plain() {
 		return
 	}
+	if e.Timestamp == "" && !e.at.IsZero() {
+		e.Timestamp = FormatTimestamp(e.at)
+	}
 	h := mix64(uint64(e.ID) ^ f.Seed)
 	ts := f.Timestamps
 	if ts == "mixed" {

@@ -68,14 +68,26 @@ var TrafficData = Ref{ID: 5, Description: "Data"}
 // bytes sent by the device, tx received. tariffID and ratezoneID are the
 // platform's, as in the PDP context events.
 func NewUsage(f Facts, op Operator, s PDPSession, start, end time.Time, rx, tx Bytes) *Usage {
+	sid := s.SessionID
+	if sid == "" && s.SessionNum != 0 {
+		sid = SessionUUID(s.SessionNum)
+	}
+	ep := f.Subject.Endpoint
+	if ep != nil && ep.IPAddress == nil && ep.IP.IsValid() {
+		// Usage records go through encoding/json: spell the address.
+		c := *ep
+		ip := c.IP.String()
+		c.IPAddress = &ip
+		ep = &c
+	}
 	u := &Usage{
 		StartTimestamp: FormatTimestamp(start),
 		EndTimestamp:   FormatTimestamp(end),
-		SessionID:      s.SessionID,
+		SessionID:      sid,
 		TrafficType:    TrafficData,
 		Volume:         Volume{Total: rx + tx, Rx: rx, Tx: tx},
 		Currency:       Currency{ID: 1, Code: "EUR", Symbol: "€"},
-		Endpoint:       f.Subject.Endpoint,
+		Endpoint:       ep,
 		SIM:            f.Subject.SIM,
 		Operator:       UsageOperator{ID: op.ID, Name: op.Name, Country: UsageCountry{ID: op.Country.ID, MCC: op.Country.MCC, Name: op.Country.Name}},
 		Organisation:   f.Organisation,

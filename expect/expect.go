@@ -141,7 +141,7 @@ func (c *Checker) Event(e *events.Event) {
 			continue
 		}
 		if c.matches[i] == 0 {
-			c.firstAt[i], _ = time.Parse(events.TimestampLayout, e.Timestamp)
+			c.firstAt[i] = e.At()
 		}
 		c.matches[i]++
 	}

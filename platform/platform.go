@@ -8,6 +8,7 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -61,7 +62,7 @@ type Platform struct {
 	Pacer     *events.Pacer // nil: as fast as the run goes
 
 	mu  sync.Mutex
-	ips map[int64]string // the last UE address of each endpoint
+	ips map[int64]netip.Addr // the last UE address of each endpoint
 
 	resolve     func(*events.Event) // p.fill, made once
 	resolveOnce sync.Once
@@ -90,22 +91,13 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 	if !ok {
 		return events.Subject{IMSI: &events.IMSI{IMSI: imsi, ImportDate: provisioned}}
 	}
-	// One allocation for the three objects of an event's subject.
-	box := &struct {
-		ep   events.Endpoint
-		sim  events.SIM
-		imsi events.IMSI
-	}{
-		ep:   events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei},
-		sim:  events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
-		imsi: events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned},
-	}
+	ep := events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei}
 	p.mu.Lock()
-	if ip, ok := p.ips[sub.EndpointID]; ok {
-		box.ep.IPAddress = &ip
-	}
+	ep.IP = p.ips[sub.EndpointID] // spelled by the encoder, if the endpoint had a session
 	p.mu.Unlock()
-	subj := events.Subject{Endpoint: &box.ep, SIM: &box.sim, IMSI: &box.imsi}
+	subj := events.KnownSubject(ep,
+		events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
+		events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned})
 	if lazy {
 		p.resolveOnce.Do(func() { p.resolve = p.fill })
 		subj.Resolve = p.resolve
@@ -142,7 +134,7 @@ func (p *Platform) Facts(imsi, imei string) events.Facts {
 
 // SetEndpointIP records the UE address an endpoint got, for the
 // endpoint.ip_address of its later events.
-func (p *Platform) SetEndpointIP(imsi, ip string) {
+func (p *Platform) SetEndpointIP(imsi string, ip netip.Addr) {
 	var id int64
 	var ok bool
 	if loc, isLoc := p.Inventory.(Locator); isLoc {
@@ -157,7 +149,7 @@ func (p *Platform) SetEndpointIP(imsi, ip string) {
 	}
 	p.mu.Lock()
 	if p.ips == nil {
-		p.ips = make(map[int64]string)
+		p.ips = make(map[int64]netip.Addr)
 	}
 	p.ips[id] = ip
 	p.mu.Unlock()

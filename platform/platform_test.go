@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bytes"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -28,8 +29,8 @@ func TestSubjectAndEndpointIP(t *testing.T) {
 	if s.SIM.ProductionDate != "2026-01-01T00:00:00.000Z" || s.IMSI.IMSI != "295050900000001" {
 		t.Errorf("sim %+v imsi %+v", s.SIM, s.IMSI)
 	}
-	p.SetEndpointIP("295050900000001", "10.192.0.9")
-	if ip := p.Subject("295050900000001", "356938035649999").Endpoint; ip.IPAddress == nil || *ip.IPAddress != "10.192.0.9" || ip.IMEI != "356938035649999" {
+	p.SetEndpointIP("295050900000001", netip.MustParseAddr("10.192.0.9"))
+	if ip := p.Subject("295050900000001", "356938035649999").Endpoint; ip.IP.String() != "10.192.0.9" || ip.IMEI != "356938035649999" {
 		t.Errorf("after a session: %+v", ip)
 	}
 	u := p.Subject("295050900009999", "")

@@ -206,15 +206,16 @@ func (s *Session) info() events.PDPSession {
 	n, ue := s.node, s.ue
 	ci := int(ue.CI)
 	pc := events.PDPContext{
-		PDPContextID: s.pdpID, TunnelCreated: events.TunnelCreated(time.Unix(0, s.created)), GTPVersion: 1,
-		UEIPAddress: s.ueIP.String(), APN: s.apn, NSAPI: int(s.nsapi), IMSI: ue.IMSI, IMEISV: ue.IMEISV,
+		PDPContextID: s.pdpID, Created: time.Unix(0, s.created), GTPVersion: 1,
+		UEIP: s.ueIP, APN: s.apn, NSAPI: int(s.nsapi), IMSI: ue.IMSI, IMEISV: ue.IMEISV,
 		MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: int(ue.LAC), CI: &ci, RATType: int(ratGTP(ue.RAT)),
 		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP,
 		GGSNControlPlaneIPAddress: n.ggsnIPs.of(s.ggsnC), GGSNDataPlaneIPAddress: n.ggsnIPs.of(s.ggsnU),
 		TxTEIDControlPlane: s.teidC, TxTEIDDataPlane: s.teidU, RxTEID: s.rxTEID,
 	}
 	n.plat.Tariff(&pc, n.Operator)
-	return events.PDPSession{SessionID: sessionUUID(uint64(s.pdpID)), Context: pc}
+	// The encoder spells tunnel_created, ue_ip_address and session_id.
+	return events.PDPSession{SessionNum: uint64(s.pdpID), Context: pc}
 }
 
 // Usage reports the data volume of open session s from start to end: rx
@@ -345,7 +346,9 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 	} else {
 		e = events.UpdateGPRSLocation(f, op, n.ID.Number, n.gtpIP, ratName(ue.RAT))
 	}
-	n.log.Debug("location updated", zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.String("plmn", n.Operator.PLMN()))
+	if ce := n.log.Check(zap.DebugLevel, "location updated"); ce != nil {
+		ce.Write(zap.String("imsi", ue.IMSI), zap.String("procedure", proc), zap.String("plmn", n.Operator.PLMN()))
+	}
 	if n.tr != nil {
 		n.tr.nas(ue.IMSI, false, nasOK, true, trace.Field{Key: "PLMN", Value: n.Operator.PLMN()})
 	}
@@ -436,11 +439,13 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		n.deleteAtGGSN(ctx, s, 0, 0)
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
-	n.plat.SetEndpointIP(ue.IMSI, info.Context.UEIPAddress)
+	n.plat.SetEndpointIP(ue.IMSI, s.ueIP)
 	if n.tr != nil {
-		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: info.Context.UEIPAddress}, trace.Field{Key: "APN", Value: apn})
+		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: s.ueIP.String()}, trace.Field{Key: "APN", Value: apn})
 	}
-	n.log.Debug("PDP context created", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.String("ip", info.Context.UEIPAddress))
+	if ce := n.log.Check(zap.DebugLevel, "PDP context created"); ce != nil { // no fields built on a load run
+		ce.Write(zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("ip", s.ueIP))
+	}
 	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.evOp, info))
 }
 
@@ -456,31 +461,6 @@ func pdpRejectReason(c gtpc.Cause, apn string) string {
 		return "the GGSN has no resources available"
 	}
 	return "the GGSN refused it"
-}
-
-// sessionUUID makes a session_id in the shape of a UUID, unique per PDP context.
-func sessionUUID(n uint64) string {
-	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
-	var b [36]byte
-	hexTo(b[0:8], uint64(uint32(x>>32)))
-	b[8] = '-'
-	hexTo(b[9:13], uint64(uint16(x>>16)))
-	b[13], b[14] = '-', '4'
-	hexTo(b[15:18], uint64(uint16(x)&0xfff))
-	b[18], b[19] = '-', '8'
-	hexTo(b[20:23], uint64(uint16(n>>48)&0xfff))
-	b[23] = '-'
-	hexTo(b[24:36], n&0xffffffffffff)
-	return string(b[:])
-}
-
-// hexTo writes v in lower-case hex, zero-padded to fill dst.
-func hexTo(dst []byte, v uint64) {
-	const digits = "0123456789abcdef"
-	for i := len(dst) - 1; i >= 0; i-- {
-		dst[i] = digits[v&0xf]
-		v >>= 4
-	}
 }
 
 // DeletePDPContext closes a session, reporting its volume: rx is what the

@@ -23,18 +23,27 @@ type Batch struct {
 	offs  [][3]int // each record's key and value in Buf, until Seal
 	refs  atomic.Int32
 	flush chan struct{} // a flush marker: no records; closed by the last runner
-	pool  *sync.Pool
+	free  bool          // recycled into freeBatches once released
 }
 
-// NewBatch returns an empty batch of kind k from the pool.
+// NewBatch returns an empty batch of kind k, a recycled one if any.
 func NewBatch(k Kind) *Batch {
-	b := batchPool.Get().(*Batch)
+	var b *Batch
+	select {
+	case b = <-freeBatches:
+	default:
+		b = new(Batch)
+	}
 	b.Kind = k
-	b.pool = &batchPool
+	b.free = true
 	return b
 }
 
-var batchPool = sync.Pool{New: func() any { return new(Batch) }}
+// freeBatches holds released batches with their buffers for reuse. It is
+// a bounded list rather than a sync.Pool: a pool is emptied by every
+// garbage collection, and a load run collects often enough that its
+// batches (hundreds of KB each) would be allocated again and again.
+var freeBatches = make(chan *Batch, 64)
 
 // Add records that the caller appended a record's key to Buf from offset
 // key and its value from offset value to the end.
@@ -64,13 +73,17 @@ func (b *Batch) release() {
 		close(b.flush)
 		return
 	}
-	if b.pool == nil {
+	if !b.free {
 		return
 	}
+	clear(b.Records) // the records point into Buf; keep nothing else alive
 	b.Records = b.Records[:0]
 	b.Buf = b.Buf[:0]
 	b.offs = b.offs[:0]
-	b.pool.Put(b)
+	select {
+	case freeBatches <- b:
+	default:
+	}
 }
 
 // Overflow is what a runner does when its queue is full.
@@ -263,11 +276,13 @@ func (r *Runner) run() {
 		}
 	}
 	// send delivers everything pending.
+	// Both keep pending's start where it is, so that its array is reused
+	// (reslicing it forward would make every batch grow a new one).
 	send := func() {
-		for len(pending) > 0 {
-			n := min(len(pending), r.batch.Max)
-			r.deliver(pending[:n])
-			pending = pending[n:]
+		for i := 0; i < len(pending); {
+			n := min(len(pending)-i, r.batch.Max)
+			r.deliver(pending[i : i+n])
+			i += n
 		}
 		release()
 	}
@@ -278,10 +293,12 @@ func (r *Runner) run() {
 			send()
 			return
 		}
-		for len(pending) >= r.batch.Max {
-			r.deliver(pending[:r.batch.Max])
-			pending = pending[r.batch.Max:]
+		i := 0
+		for len(pending)-i >= r.batch.Max {
+			r.deliver(pending[i : i+r.batch.Max])
+			i += r.batch.Max
 		}
+		pending = pending[:copy(pending, pending[i:])]
 		if len(pending) == 0 {
 			release()
 		}

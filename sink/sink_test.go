@@ -201,22 +201,28 @@ func TestBlockHoldsTheProducer(t *testing.T) {
 	o := fast()
 	o.Queue = 1024 // 4 batches of 256, plus 2 slots
 	p := Start([]Target{{Spec: spec(t, "stdout"), Sink: f}}, o)
+	// The runner holds up to a sink's batch (4096 records, 16 batches)
+	// before it sends; with the queue's 6, at most 22 batches get in.
+	const batches = 40
 	done := make(chan struct{})
 	go func() {
-		submit(p, 1, 256*20, 256)
+		submit(p, 1, 256*batches, 256)
 		close(done)
 	}()
 	select {
 	case <-done:
-		t.Fatal("20 batches went into a queue of 6 while the sink was stuck")
+		t.Fatalf("%d batches went into a queue of 6 while the sink was stuck", batches)
 	case <-time.After(200 * time.Millisecond):
+	}
+	if q := len(p.runners[0].queue); q != cap(p.runners[0].queue) {
+		t.Errorf("the producer is held with %d of %d queue slots taken", q, cap(p.runners[0].queue))
 	}
 	close(f.block)
 	<-done
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	wantIDs(t, f.ids(), 1, 256*20)
+	wantIDs(t, f.ids(), 1, 256*batches)
 }
 
 func TestDropCountsEveryDrop(t *testing.T) {
