@@ -322,10 +322,47 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 
 // appendTime writes t in UTC in layout, quoted: what appendString writes
 // of the spelled form (the layouts spell nothing that needs escaping).
+// The two layouts events use are written by hand for years 1 to 9999
+// (time.Format's general parser costs a few times more).
 func appendTime(b []byte, t time.Time, layout string) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, layout)
-	return append(b, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 1 || year > 9999 || (layout != TimestampLayout && layout != tunnelLayout) {
+		b = t.AppendFormat(b, layout)
+		return append(b, '"')
+	}
+	hour, min, sec := t.Clock()
+	var d [23]byte
+	put4(d[0:4], year)
+	d[4] = '-'
+	put2(d[5:7], int(month))
+	d[7] = '-'
+	put2(d[8:10], day)
+	d[10] = 'T'
+	put2(d[11:13], hour)
+	d[13] = ':'
+	put2(d[14:16], min)
+	d[16] = ':'
+	put2(d[17:19], sec)
+	if layout == tunnelLayout {
+		b = append(b, d[:19]...)
+		return append(b, '"')
+	}
+	ms := t.Nanosecond() / 1e6
+	d[19] = '.'
+	d[20] = byte('0' + ms/100)
+	d[21] = byte('0' + ms/10%10)
+	d[22] = byte('0' + ms%10)
+	b = append(b, d[:]...)
+	return append(b, 'Z', '"')
+}
+
+func put2(d []byte, v int) { d[0], d[1] = byte('0'+v/10), byte('0'+v%10) }
+
+func put4(d []byte, v int) {
+	put2(d[0:2], v/100)
+	put2(d[2:4], v%100)
 }
 
 // appendAddr writes an address quoted, as appendString writes a.String().

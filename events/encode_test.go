@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -582,6 +583,26 @@ func BenchmarkStreamEmitPrebuilt(b *testing.B) {
 		c.Detail = &d
 		if err := s.Emit(&c); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// appendTime writes what time.Format writes, quoted, for both layouts,
+// across the years it writes by hand and beyond them.
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	times := []time.Time{time.Unix(0, 0), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-5, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 26, 10, 42, 58, 123456789, time.FixedZone("x", 5*3600+1800))}
+	for range 20000 {
+		times = append(times, time.Unix(r.Int64N(1<<38)-1<<37, r.Int64N(1e9)))
+	}
+	for _, tm := range times {
+		for _, layout := range []string{TimestampLayout, tunnelLayout} {
+			want := `"` + tm.UTC().Format(layout) + `"`
+			if got := string(appendTime([]byte("x"), tm, layout)); got != "x"+want {
+				t.Fatalf("appendTime(%v, %s) = %s, want %s", tm, layout, got[1:], want)
+			}
 		}
 	}
 }

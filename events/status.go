@@ -1,6 +1,10 @@
 package events
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/core-sim/core-sim/internal/dense"
+)
 
 // Status is an endpoint's connectivity status as the platform's
 // connectivity API reports it.
@@ -30,7 +34,7 @@ func (s Status) String() string {
 // the endpoint is disabled -> BLOCKED. An endpoint never seen is OFFLINE.
 type Statuses struct {
 	mu     sync.Mutex
-	m      map[int64]Status
+	m      dense.Table[Status] // StatusUnchanged (zero): never seen
 	counts [StatusBlocked + 1]int
 }
 
@@ -40,13 +44,10 @@ func (s *Statuses) Apply(e *Event) {
 		return
 	}
 	s.mu.Lock()
-	if s.m == nil {
-		s.m = make(map[int64]Status)
-	}
-	if old, ok := s.m[e.Endpoint.ID]; ok {
+	if old := s.m.Get(e.Endpoint.ID); old != StatusUnchanged {
 		s.counts[old]--
 	}
-	s.m[e.Endpoint.ID] = e.Status
+	s.m.Set(e.Endpoint.ID, e.Status)
 	s.counts[e.Status]++
 	s.mu.Unlock()
 }
@@ -55,7 +56,7 @@ func (s *Statuses) Apply(e *Event) {
 func (s *Statuses) Of(endpointID int64) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st, ok := s.m[endpointID]; ok {
+	if st := s.m.Get(endpointID); st != StatusUnchanged {
 		return st
 	}
 	return StatusOffline

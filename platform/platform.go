@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/internal/dense"
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/world"
 )
@@ -61,8 +62,9 @@ type Platform struct {
 	Stream    *events.Stream
 	Pacer     *events.Pacer // nil: as fast as the run goes
 
-	mu  sync.Mutex
-	ips map[int64]netip.Addr // the last UE address of each endpoint
+	mu   sync.Mutex
+	ips  dense.Table[uint32]  // the last UE address of each endpoint: IPv4, 0 if none
+	ips6 map[int64]netip.Addr // or another address
 
 	resolve     func(*events.Event) // p.fill, made once
 	resolveOnce sync.Once
@@ -93,7 +95,11 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 	}
 	ep := events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei}
 	p.mu.Lock()
-	ep.IP = p.ips[sub.EndpointID] // spelled by the encoder, if the endpoint had a session
+	if v := p.ips.Get(sub.EndpointID); v != 0 { // spelled by the encoder
+		ep.IP = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	} else if p.ips6 != nil {
+		ep.IP = p.ips6[sub.EndpointID]
+	}
 	p.mu.Unlock()
 	subj := events.KnownSubject(ep,
 		events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
@@ -148,11 +154,20 @@ func (p *Platform) SetEndpointIP(imsi string, ip netip.Addr) {
 		return
 	}
 	p.mu.Lock()
-	if p.ips == nil {
-		p.ips = make(map[int64]netip.Addr)
+	defer p.mu.Unlock()
+	if ip.Is4() {
+		b := ip.As4()
+		if v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]); v != 0 {
+			p.ips.Set(id, v)
+			delete(p.ips6, id)
+			return
+		}
 	}
-	p.ips[id] = ip
-	p.mu.Unlock()
+	p.ips.Set(id, 0)
+	if p.ips6 == nil {
+		p.ips6 = make(map[int64]netip.Addr)
+	}
+	p.ips6[id] = ip
 }
 
 // Operator describes a visited operator as events do.

@@ -33,6 +33,12 @@ func TestSubjectAndEndpointIP(t *testing.T) {
 	if ip := p.Subject("295050900000001", "356938035649999").Endpoint; ip.IP.String() != "10.192.0.9" || ip.IMEI != "356938035649999" {
 		t.Errorf("after a session: %+v", ip)
 	}
+	for _, ip := range []string{"2001:db8::9", "10.192.0.10", "0.0.0.0"} { // the last address wins, of any kind
+		p.SetEndpointIP("295050900000001", netip.MustParseAddr(ip))
+		if got := p.Subject("295050900000001", "").Endpoint.IP; got.String() != ip {
+			t.Errorf("after a session with %s: endpoint IP %v", ip, got)
+		}
+	}
 	u := p.Subject("295050900009999", "")
 	if u.Endpoint != nil || u.SIM != nil || u.IMSI == nil || u.IMSI.IMSI != "295050900009999" {
 		t.Errorf("unknown IMSI subject %+v", u)

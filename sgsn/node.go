@@ -180,6 +180,7 @@ func (k digitsKey) String() string {
 // registration is what the node holds for one subscriber.
 type registration struct {
 	cs, ps   bool       // registered on the S6a (VLR) and S6d (SGSN) side
+	gone     bool       // removed from the node's registrations (purged, cancelled)
 	msisdn   digitsKey  // from the ULA's subscription data
 	sessions []*Session // open PDP contexts, in the order they were opened
 }
@@ -187,6 +188,7 @@ type registration struct {
 // Session is an open PDP context.
 type Session struct {
 	node     *Node
+	reg      *registration // the registration it was opened under
 	ue       UE
 	ggsnTEID uint32
 	nsapi    uint8
@@ -425,12 +427,12 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		n.log.Debug("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
 		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
 	}
-	s := &Session{node: n, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
+	s := &Session{node: n, reg: r, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
 		pdpID: n.ids.pdp.Add(1), created: n.plat.Clock.Now().UnixNano(), ueIP: res.EndUserAddress,
 		ggsnC: res.GGSNControlAddr, ggsnU: res.GGSNUserAddr, teidC: teidC, teidU: teidU, rxTEID: res.TEIDData, apn: apn}
 	info := s.info()
 	n.mu.Lock()
-	if r := n.reg(ue.IMSI, false); r != nil && r.ps {
+	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
 		r.sessions = append(r.sessions, s)
 		n.mu.Unlock()
 	} else {
@@ -473,7 +475,7 @@ func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.B
 		defer n.tr.nas(s.ue.IMSI, false, "Deactivate PDP Context Accept", true)
 	}
 	n.mu.Lock()
-	if r := n.reg(s.ue.IMSI, false); r != nil {
+	if r := s.reg; r != nil && !r.gone { // a cancelled registration handed its sessions over
 		if i := slices.Index(r.sessions, s); i >= 0 {
 			r.sessions = slices.Delete(r.sessions, i, i+1)
 		}
@@ -510,7 +512,10 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 func (n *Node) Detach(ctx context.Context, ue UE) error {
 	n.mu.Lock()
 	r := n.reg(ue.IMSI, false)
-	delete(n.regs, keyOf(ue.IMSI))
+	if r != nil {
+		r.gone = true
+		delete(n.regs, keyOf(ue.IMSI))
+	}
 	n.mu.Unlock()
 	if r == nil {
 		return nil
@@ -572,6 +577,7 @@ func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationReques
 			sessions, r.sessions = r.sessions, nil
 		}
 		if !r.cs && !r.ps {
+			r.gone = true
 			delete(n.regs, keyOf(clr.IMSI))
 		}
 	}

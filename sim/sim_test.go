@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -113,5 +114,42 @@ func TestQueueOrdersAnyMixOfTimes(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("ran %v, want %v", got, want)
 		}
+	}
+}
+
+// The queue gives back actions in (time, scheduling order) order under
+// interleaved pushes and pops with many ties, and reuses its slots.
+func TestQueueOrderAgainstSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var q queue
+	type rec struct {
+		at  int64
+		seq uint64
+	}
+	var pending []rec
+	var seq uint64
+	for round := 0; round < 20000; round++ {
+		if r.IntN(3) > 0 || q.len() == 0 {
+			seq++
+			at := int64(r.IntN(50)) // small range: plenty of ties
+			kind := uint8(seq)
+			q.push(at, seq, action{kind: kind})
+			pending = append(pending, rec{at, seq})
+			continue
+		}
+		k, x := q.pop()
+		m := 0
+		for i, p := range pending {
+			if p.at < pending[m].at || (p.at == pending[m].at && p.seq < pending[m].seq) {
+				m = i
+			}
+		}
+		if k.at != pending[m].at || k.seq != pending[m].seq || x.kind != uint8(k.seq) {
+			t.Fatalf("round %d: popped (%d, %d, kind %d), want (%d, %d)", round, k.at, k.seq, x.kind, pending[m].at, pending[m].seq)
+		}
+		pending = append(pending[:m], pending[m+1:]...)
+	}
+	if q.len() != len(pending) || len(q.slots)-len(q.free) != q.len() {
+		t.Fatalf("%d keys, %d pending, %d slots with %d free", q.len(), len(pending), len(q.slots), len(q.free))
 	}
 }
