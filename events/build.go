@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,33 +22,27 @@ func (b Bytes) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf("%s%d.%06d", sign, v/1000000, v%1000000)), nil
 }
 
-// Events and their details are recycled (Release): a load run makes
-// hundreds of thousands a second, and the collector's work grows with the
-// bytes allocated.
-var (
-	eventPool       = sync.Pool{New: func() any { return new(Event) }}
-	locationDetails = sync.Pool{New: func() any { return new(LocationDetail) }}
-	pdpDetails      = sync.Pool{New: func() any { return new(PDPDetail) }}
-)
+// Events are recycled (Release): a load run makes hundreds of thousands a
+// second, and the collector's work grows with the bytes allocated. An
+// event holds its subject's objects and its detail itself (Event.own), so
+// that one recycled allocation is all an event takes.
+var eventPool = sync.Pool{New: func() any { return new(Event) }}
 
 // Release returns an event that has been emitted, and its detail, for
 // reuse. The caller must not use e afterwards, nor keep anything that
 // points into it.
 func (e *Event) Release() {
-	switch d := e.Detail.(type) {
-	case *LocationDetail:
-		*d = LocationDetail{}
-		locationDetails.Put(d)
-	case *PDPDetail:
-		*d = PDPDetail{}
-		pdpDetails.Put(d)
-	}
-	if b := e.box; b != nil {
-		*b = subjectBox{}
-		subjectBoxes.Put(b)
-	}
 	*e = Event{}
 	eventPool.Put(e)
+}
+
+// eventOwn is what an event made by this package's constructors holds
+// itself: its subject and its detail.
+type eventOwn struct {
+	subj subjectBox
+	loc  LocationDetail
+	pdp  PDPDetail
+	vol  Volume
 }
 
 // subjectBox holds the three objects of a known subject in one allocation.
@@ -60,8 +55,8 @@ type subjectBox struct {
 var subjectBoxes = sync.Pool{New: func() any { return new(subjectBox) }}
 
 // KnownSubject is the subject of an endpoint the platform knows, its
-// three objects in one recycled allocation: the event made from it gives
-// them back when it is released. Make one event from it, no more (or
+// three objects in one recycled allocation: the event made from it copies
+// them and gives the allocation back. Make one event from it, no more (or
 // nothing that is released, such as a usage record).
 func KnownSubject(ep Endpoint, sim SIM, imsi IMSI) Subject {
 	b := subjectBoxes.Get().(*subjectBox)
@@ -92,8 +87,8 @@ type Operator struct {
 	MNCs     []MNC
 }
 
-func (o Operator) locationDetail() *LocationDetail {
-	d := locationDetails.Get().(*LocationDetail)
+func (o Operator) locationDetail(e *Event) *LocationDetail {
+	d := &e.own.loc
 	*d = LocationDetail{ID: o.ID, Name: o.Name, Country: o.Country, TapCode: o.TapCodes, MNC: o.MNCs}
 	return d
 }
@@ -109,7 +104,6 @@ func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, 
 	e := eventPool.Get().(*Event)
 	*e = Event{
 		at:            at,
-		box:           subj.box,
 		Alert:         sev != SeverityInfo,
 		Description:   desc,
 		EventType:     Ref{ID: int(t), Description: t.String()},
@@ -122,6 +116,14 @@ func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, 
 		Resolve:       subj.Resolve,
 		Type:          t,
 		Status:        StatusUnchanged,
+	}
+	if b := subj.box; b != nil {
+		// Copied into the event, which is recycled as one; the box goes
+		// back to this goroutine's pool at once.
+		e.own.subj = *b
+		e.Endpoint, e.SIM, e.IMSI = &e.own.subj.ep, &e.own.subj.sim, &e.own.subj.imsi
+		*b = subjectBox{}
+		subjectBoxes.Put(b)
 	}
 	return e
 }
@@ -145,7 +147,7 @@ type Facts struct {
 func UpdateLocation(f Facts, op Operator, vlrNumber string) *Event {
 	e := newEvent(TypeUpdateLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
 		"New location received from VLR for IMSI='"+imsiOf(f.Subject)+"', now attached to VLR='"+vlrNumber+"'.")
-	e.Detail = op.locationDetail()
+	e.Detail = op.locationDetail(e)
 	e.Status = StatusAttached
 	return e
 }
@@ -156,7 +158,7 @@ func UpdateGPRSLocation(f Facts, op Operator, sgsnNumber, sgsnIP, ratType string
 	e := newEvent(TypeUpdateGPRSLocation, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
 		fmt.Sprintf("New location received from SGSN for IMSI='%s', now attached to SGSN='%s', IP='%s', RAT type='%s'.",
 			imsiOf(f.Subject), sgsnNumber, sgsnIP, ratType))
-	e.Detail = op.locationDetail()
+	e.Detail = op.locationDetail(e)
 	e.Status = StatusAttached
 	return e
 }
@@ -180,7 +182,7 @@ func LocationRejected(f Facts, t Type, op Operator, node, reason, cause string, 
 	e := newEvent(t, f.At, src, SeverityWarn, f.Organisation, f.Subject,
 		fmt.Sprintf("%s rejected for IMSI='%s' by %s='%s' (%s, %s), because %s: %s.",
 			what, imsiOf(f.Subject), role, node, op.Name, op.Country.Name, reason, cause))
-	e.Detail = op.locationDetail()
+	e.Detail = op.locationDetail(e)
 	e.Reject = cause
 	if blocked {
 		e.Status = StatusBlocked
@@ -195,8 +197,8 @@ type PDPSession struct {
 	Context    PDPContext
 }
 
-func pdpDetail(op Operator, s PDPSession) *PDPDetail {
-	d := pdpDetails.Get().(*PDPDetail)
+func pdpDetail(e *Event, op Operator, s PDPSession) *PDPDetail {
+	d := &e.own.pdp
 	*d = PDPDetail{ID: op.ID, Name: op.Name, Country: op.Country, SessionID: s.SessionID, SessionNum: s.SessionNum, PDPContext: s.Context}
 	return d
 }
@@ -207,11 +209,23 @@ func TunnelCreated(t time.Time) string { return t.UTC().Format(tunnelLayout) }
 // CreatePDPContext is an accepted PDP context activation; it leads to ONLINE.
 func CreatePDPContext(f Facts, op Operator, s PDPSession) *Event {
 	e := newEvent(TypeCreatePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject,
-		"New PDP Context successfully activated with SGSN CP="+s.Context.SGSNControlPlaneIPAddress+
-			", DP="+s.Context.SGSNDataPlaneIPAddress+".")
-	e.Detail = pdpDetail(op, s)
+		createDescription(s.Context.SGSNControlPlaneIPAddress, s.Context.SGSNDataPlaneIPAddress))
+	e.Detail = pdpDetail(e, op, s)
 	e.Status = StatusOnline
 	return e
+}
+
+// lastCreate is the last Create PDP Context description made: a node's
+// SGSN addresses do not change, so a run makes the same few again and again.
+var lastCreate atomic.Pointer[[3]string]
+
+func createDescription(cp, dp string) string {
+	if c := lastCreate.Load(); c != nil && c[0] == cp && c[1] == dp {
+		return c[2]
+	}
+	d := "New PDP Context successfully activated with SGSN CP=" + cp + ", DP=" + dp + "."
+	lastCreate.Store(&[3]string{cp, dp, d})
+	return d
 }
 
 // CreatePDPContextRejected is a rejected PDP context activation, as the
@@ -227,8 +241,9 @@ func CreatePDPContextRejected(f Facts, reason, cause string) *Event {
 // back to ATTACHED.
 func DeletePDPContext(f Facts, op Operator, s PDPSession, rx, tx Bytes) *Event {
 	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, "PDP Context deleted.")
-	d := pdpDetail(op, s)
-	d.Volume = &Volume{Total: rx + tx, Rx: rx, Tx: tx}
+	d := pdpDetail(e, op, s)
+	e.own.vol = Volume{Total: rx + tx, Rx: rx, Tx: tx}
+	d.Volume = &e.own.vol
 	e.Detail = d
 	e.Status = StatusAttached
 	return e

@@ -225,8 +225,8 @@ type Event struct {
 	// (see Subject.Resolve).
 	Resolve func(*Event) `json:"-"`
 
-	at  time.Time   // when it happened: Timestamp, when that is empty
-	box *subjectBox // where Endpoint, SIM and IMSI live, recycled with the event
+	at  time.Time // when it happened: Timestamp, when that is empty
+	own eventOwn  // where the constructors put the subject and the detail
 }
 
 // At is when the event happened (its timestamp, unspelled).

@@ -81,8 +81,26 @@ type GGSN struct {
 }
 
 type subscriberKey struct {
-	imsi  string
+	imsi  uint64 // the IMSI's digits and their count (keyOf), or 0
+	other string // an IMSI that is not 1 to 15 digits, as it is
 	nsapi uint8
+}
+
+// keyOf keys a context by IMSI and NSAPI: an IMSI of digits as a number
+// (hashed and compared as one word), anything else as its string.
+func keyOf(imsi string, nsapi uint8) subscriberKey {
+	if n := len(imsi); n > 0 && n <= 15 {
+		var v uint64
+		for i := 0; i < n; i++ {
+			c := imsi[i] - '0'
+			if c > 9 {
+				return subscriberKey{other: imsi, nsapi: nsapi}
+			}
+			v = v*10 + uint64(c)
+		}
+		return subscriberKey{imsi: v<<4 | uint64(n), nsapi: nsapi}
+	}
+	return subscriberKey{other: imsi, nsapi: nsapi}
 }
 
 // teidData marks our user-plane TEID: the control TEID with the top bit set,
@@ -232,7 +250,7 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 		res.Cause = gtpc.CauseUnknownPDPAddressOrType
 		return res
 	}
-	sub := subscriberKey{req.IMSI, req.NSAPI}
+	sub := keyOf(req.IMSI, req.NSAPI)
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -292,7 +310,7 @@ func (g *GGSN) release(teid uint32) (*PDPContext, bool) {
 		return nil, false
 	}
 	delete(g.byTEID, teid)
-	delete(g.bySub, subscriberKey{c.IMSI, c.NSAPI})
+	delete(g.bySub, keyOf(c.IMSI, c.NSAPI))
 	g.apns[strings.ToLower(c.APN)].release(c.Address)
 	return c, true
 }
