@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/fiorix/go-diameter/v4/diam"
@@ -119,6 +121,45 @@ func decodeFrame(b []byte) (m *diam.Message, err error) {
 	return m, nil
 }
 
+// avpKey names an AVP of an application's dictionary.
+type avpKey struct{ app, code, vendor uint32 }
+
+type avpInfo struct {
+	t    datatype.TypeID
+	name string
+	ok   bool
+}
+
+// avpTypes caches the dictionary's answers: the library's lookup takes a
+// lock and several maps, for every AVP of every message. At most
+// maxCachedAVPs entries, so that a peer sending made-up codes cannot
+// grow it without bound (beyond that, lookups go to the dictionary).
+var (
+	avpTypes      sync.Map // avpKey -> avpInfo
+	avpTypesCount atomic.Int32
+)
+
+const maxCachedAVPs = 4096
+
+// avpType is the data type and name of an AVP in the default dictionary.
+func avpType(app, code, vendor uint32) (datatype.TypeID, string, bool) {
+	k := avpKey{app, code, vendor}
+	if v, ok := avpTypes.Load(k); ok {
+		i := v.(avpInfo)
+		return i.t, i.name, i.ok
+	}
+	var i avpInfo
+	if d, err := dict.Default.FindAVPByCode(app, code, vendor); err == nil {
+		i = avpInfo{t: d.Data.Type, name: d.Name, ok: true}
+	}
+	if avpTypesCount.Load() < maxCachedAVPs {
+		if _, loaded := avpTypes.LoadOrStore(k, i); !loaded {
+			avpTypesCount.Add(1)
+		}
+	}
+	return i.t, i.name, i.ok
+}
+
 // avpFault is an AVP that fails the structural check.
 type avpFault struct {
 	result       uint32
@@ -165,28 +206,28 @@ func checkAVPs(b []byte, app uint32, depth int) *avpFault {
 		if flags&avp.Vbit != 0 {
 			hl = 12
 		}
-		f := &avpFault{result: ResultInvalidAVPLength, code: code, flags: flags, known: true}
-		if d, err := dict.Default.FindAVPByCode(app, code, 0); err == nil {
-			f.minLen = minLength(d.Data.Type)
-		}
 		if l < hl || l > len(rest) {
+			f := &avpFault{result: ResultInvalidAVPLength, code: code, flags: flags, known: true}
+			if t, _, ok := avpType(app, code, 0); ok {
+				f.minLen = minLength(t)
+			}
 			f.err = fmt.Errorf("AVP %d: length %d, %d bytes left", code, l, len(rest))
 			return f
 		}
+		var vendor uint32
 		if hl == 12 {
-			f.vendor = binary.BigEndian.Uint32(rest[8:12])
+			vendor = binary.BigEndian.Uint32(rest[8:12])
 		}
 		payload := rest[hl:l]
-		f.payload = payload
-		if d, err := dict.Default.FindAVPByCode(app, code, f.vendor); err == nil {
-			if bad := checkValue(d.Data.Type, payload, app, depth); bad != nil {
+		if t, name, ok := avpType(app, code, vendor); ok {
+			if bad := checkValue(t, payload, app, depth); bad != nil {
 				if bad.known { // fault inside a group: report the innermost AVP
 					return bad
 				}
-				bad.code, bad.vendor, bad.flags, bad.payload, bad.known = code, f.vendor, flags, payload, true
-				bad.minLen = minLength(d.Data.Type)
+				bad.code, bad.vendor, bad.flags, bad.payload, bad.known = code, vendor, flags, payload, true
+				bad.minLen = minLength(t)
 				if bad.err != nil {
-					bad.err = fmt.Errorf("AVP %s (%d): %w", d.Name, code, bad.err)
+					bad.err = fmt.Errorf("AVP %s (%d): %w", name, code, bad.err)
 				}
 				return bad
 			}
