@@ -65,6 +65,9 @@ type PDPContext struct {
 	SGSNTEIDData    uint32
 	SGSNControlAddr netip.Addr
 	SGSNUserAddr    netip.Addr
+
+	key  subscriberKey // its key in bySub
+	pool *pool         // where Address came from
 }
 
 // GGSN is the decision core. Its methods are safe for concurrent use.
@@ -273,6 +276,7 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 		RATType: req.RATType, SGSN: peer,
 		SGSNTEIDControl: req.TEIDControl, SGSNTEIDData: req.TEIDData,
 		SGSNControlAddr: req.SGSNControlAddr, SGSNUserAddr: req.SGSNUserAddr,
+		key: sub, pool: p,
 	}
 	g.byTEID[teid] = c
 	g.bySub[sub] = teid
@@ -310,8 +314,8 @@ func (g *GGSN) release(teid uint32) (*PDPContext, bool) {
 		return nil, false
 	}
 	delete(g.byTEID, teid)
-	delete(g.bySub, keyOf(c.IMSI, c.NSAPI))
-	g.apns[strings.ToLower(c.APN)].release(c.Address)
+	delete(g.bySub, c.key)
+	c.pool.release(c.Address)
 	return c, true
 }
 

@@ -136,6 +136,7 @@ func (q *queue) pop() (key, action) {
 type Scheduler struct {
 	start   time.Time
 	now     time.Time
+	elapsed time.Duration // now - start, kept as now moves (time.Time.Sub costs)
 	speed   float64
 	q       queue
 	seq     uint64
@@ -164,7 +165,7 @@ func (s *Scheduler) Progress() time.Time {
 func (s *Scheduler) Start() time.Time { return s.start }
 
 // Elapsed is the virtual time since the start.
-func (s *Scheduler) Elapsed() time.Duration { return s.now.Sub(s.start) }
+func (s *Scheduler) Elapsed() time.Duration { return s.elapsed }
 
 // At schedules fn at t; a time in the past means now.
 func (s *Scheduler) At(t time.Time, fn func()) {
@@ -225,6 +226,7 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 		}
 		_, x := s.q.pop()
 		s.now = at
+		s.elapsed = time.Duration(next.at - s.start.UnixNano())
 		s.shown.Store(next.at)
 		s.ran++
 		if x.a != nil {
@@ -235,6 +237,7 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 	}
 	if end.After(s.now) && !s.stopped {
 		s.now = end
+		s.elapsed = end.Sub(s.start)
 	}
 	return nil
 }
