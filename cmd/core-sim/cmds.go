@@ -189,6 +189,12 @@ emnify). Runs until SIGINT or SIGTERM.`, `
 	defer log.Sync() //nolint:errcheck // stderr
 	ctx, stop := signalContext()
 	defer stop()
+	if os.Getenv("GOMAXPROCS") == "" {
+		// The GGSN answers every request on the goroutine that read it:
+		// one processor serves it, without waking a second thread for
+		// each packet (docs/decisions.md).
+		runtime.GOMAXPROCS(1)
+	}
 	srv, err := startGGSN(ctx, sc, *listen, log)
 	if err != nil {
 		return err
@@ -410,6 +416,25 @@ func tuneGC(sc *scenarios.Scenario, log *zap.Logger) {
 		zap.Int64("limit_mib", limit>>20))
 }
 
+// tuneProcs runs a fleet that speaks the wire on one processor
+// (GOMAXPROCS=1) unless GOMAXPROCS is set, and returns what restores the
+// setting. A run is one action at a time: each request waits for its
+// answer, so the elements' goroutines hand the work to each other and
+// never run at once. With two processors every hand-off wakes the other
+// thread (a futex and a wake-up on another core), and a full cycle took
+// 1.65 times as long here (bench/README.md). The in-process transport
+// keeps every processor: its encoder runs beside the simulation.
+func tuneProcs(o fleetOptions, log *zap.Logger) (restore func()) {
+	if o.inproc != nil || os.Getenv("GOMAXPROCS") != "" {
+		return func() {}
+	}
+	prev := runtime.GOMAXPROCS(1)
+	if prev != 1 {
+		log.Info("wire transport: running on one processor (set GOMAXPROCS to choose)", zap.Int("was", prev))
+	}
+	return func() { runtime.GOMAXPROCS(prev) }
+}
+
 // bytesPerDevice is what a device costs in a run, measured with 1,000,000
 // devices (see bench/README.md), with room for the garbage collector.
 const bytesPerDevice = 1200
@@ -586,6 +611,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		})
 	}
 	tuneGC(sc, log)
+	defer tuneProcs(o, log)()
 	var ropts []fleet.Option
 	if o.device > 0 {
 		ropts = append(ropts, fleet.Only(o.device-1))

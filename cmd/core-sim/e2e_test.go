@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -327,3 +328,32 @@ func TestUnreachableElementsFailFast(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
+
+// A run over the wire goes to one processor unless GOMAXPROCS is set; an
+// in-process run keeps them all.
+func TestWireRunUsesOneProcessorUnlessTold(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("one CPU: there is nothing to change")
+	}
+	bin := binary(t)
+	run := func(env []string, transport string) string {
+		cmd := exec.Command(bin, "run", "--transport", transport, "--events", os.DevNull, "--log-level", "info")
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v %s: %v\n%s", env, transport, err, out)
+		}
+		return string(out)
+	}
+	const said = "wire transport: running on one processor"
+	env := []string{"GOMAXPROCS="} // unset for the child, whatever the test runs with
+	if out := run(env, "tcp"); !strings.Contains(out, said) {
+		t.Errorf("tcp run without GOMAXPROCS did not go to one processor:\n%s", out)
+	}
+	if out := run([]string{"GOMAXPROCS=2"}, "tcp"); strings.Contains(out, said) {
+		t.Errorf("tcp run with GOMAXPROCS=2 changed it:\n%s", out)
+	}
+	if out := run(env, "inproc"); strings.Contains(out, said) {
+		t.Errorf("inproc run went to one processor:\n%s", out)
+	}
+}
