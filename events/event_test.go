@@ -195,3 +195,30 @@ func BenchmarkStreamEmitCreatePDP(b *testing.B) {
 		}
 	}
 }
+
+// The summary counts every type emitted, the platform's small ids and any
+// other, and leaves out the types never seen.
+func TestSummaryCountsEveryType(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStream(&buf)
+	for _, typ := range []Type{TypeCreatePDPContext, TypeCreatePDPContext, 99, -1, TypePurgeLocation} {
+		e := PurgeLocation(realisticFacts())
+		e.Type = typ
+		if err := s.Emit(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Summary(0).ByType
+	want := map[Type]int{TypeCreatePDPContext: 2, 99: 1, -1: 1, TypePurgeLocation: 1}
+	if len(got) != len(want) {
+		t.Fatalf("by type %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("by type %v, want %v", got, want)
+		}
+	}
+}

@@ -40,7 +40,8 @@ type Stream struct {
 	out      Output
 	format   Format
 	nextID   int64
-	byType   map[Type]int
+	byType   [64]int      // by Type, for the types below 64
+	byOther  map[Type]int // the others
 	rejects  map[string]int
 	total    atomic.Int64
 	err      error
@@ -99,7 +100,7 @@ func OpenFile(path string) (*Stream, error) {
 
 // NewStreamTo encodes events in format f and hands them to out.
 func NewStreamTo(out Output, f Format) *Stream {
-	s := &Stream{out: out, format: f, nextID: 1, byType: map[Type]int{}, rejects: map[string]int{},
+	s := &Stream{out: out, format: f, nextID: 1, byOther: map[Type]int{}, rejects: map[string]int{},
 		enc: make(chan encJob, 4), encDone: make(chan struct{})}
 	s.pending = *eventSlices.Get().(*[]*Event)
 	s.usageOn = out.Wants(sink.KindUsage)
@@ -164,7 +165,11 @@ func (s *Stream) Emit(e *Event) error {
 	e.ID = s.nextID
 	s.nextID++
 	s.total.Add(1)
-	s.byType[e.Type]++
+	if t := e.Type; t >= 0 && int(t) < len(s.byType) {
+		s.byType[t]++
+	} else {
+		s.byOther[t]++
+	}
 	if e.Reject != "" {
 		s.rejects[e.Reject]++
 	}
@@ -338,7 +343,12 @@ func (s *Stream) Summary(endpoints int) Summary {
 	s.mu.Lock()
 	sum := Summary{Total: int(s.total.Load()), ByType: map[Type]int{}, Rejects: map[string]int{}}
 	for k, v := range s.byType {
-		sum.ByType[k] = v
+		if v > 0 {
+			sum.ByType[Type(k)] = v
+		}
+	}
+	for k, v := range s.byOther {
+		sum.ByType[k] += v
 	}
 	for k, v := range s.rejects {
 		sum.Rejects[k] = v
