@@ -76,7 +76,6 @@ func (b *Batch) release() {
 	if !b.free {
 		return
 	}
-	clear(b.Records) // the records point into Buf; keep nothing else alive
 	b.Records = b.Records[:0]
 	b.Buf = b.Buf[:0]
 	b.offs = b.offs[:0]
