@@ -42,6 +42,7 @@ type options struct {
 	benchtime string
 	skipGo    bool
 	skipE2E   bool
+	onlyEmu   bool
 	emuN      int
 	timeout   time.Duration
 }
@@ -54,6 +55,7 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "", "go test -benchtime (default 1s, 200ms with -quick)")
 	flag.BoolVar(&o.skipGo, "skip-go", false, "skip the Go benchmarks")
 	flag.BoolVar(&o.skipE2E, "skip-e2e", false, "skip the end-to-end measurements")
+	flag.BoolVar(&o.onlyEmu, "only-sgsnemu", false, "of the end-to-end measurements, only sgsnemu against both GGSNs")
 	flag.IntVar(&o.emuN, "sgsnemu-contexts", 200, "contexts sgsnemu creates and deletes (it sends them in one burst and never retransmits: keep it at 250 or less)")
 	flag.DurationVar(&o.timeout, "timeout", 14*time.Minute, "bound on the whole harness")
 	flag.Parse()
@@ -99,8 +101,10 @@ func run(o options) error {
 		if out, err := exec.CommandContext(ctx, o.goCmd, "build", "-o", bin, "./cmd/core-sim").CombinedOutput(); err != nil {
 			return fmt.Errorf("building core-sim: %v\n%s", err, out)
 		}
-		r.inproc = runInproc(ctx, bin, tmp, o.quick)
-		r.wire = runWire(ctx, bin, tmp, o.quick)
+		if !o.onlyEmu {
+			r.inproc = runInproc(ctx, bin, tmp, o.quick)
+			r.wire = runWire(ctx, bin, tmp, o.quick)
+		}
 		r.emu = runSideBySide(ctx, bin, tmp, o.emuN)
 	}
 	r.took = time.Since(started)

@@ -87,13 +87,27 @@ func (r *report) targets(b *strings.Builder) {
 
 	cr, nc := medianRate(r.emu.coreR)
 	or, no := medianRate(r.emu.osmoR)
-	ok := nc > 0 && no > 0
-	ratio := "not measured"
-	if ok {
-		ratio = fmt.Sprintf("core-sim/osmo-ggsn = %.2f", cr/or)
+	okLines := nc > 0 && no > 0
+	ca, cn := pooledAnswer(r.emu.coreR)
+	oa, on := pooledAnswer(r.emu.osmoR)
+	switch {
+	case cn > 0 && on > 0 && ca > 0:
+		// The GGSN's own time: request on the wire to its answer.
+		speed := float64(oa) / float64(ca)
+		linesRatio := "-"
+		if okLines {
+			linesRatio = fmt.Sprintf("%.2f", cr/or)
+		}
+		fmt.Fprintf(b, "| GGSN against sgsnemu at least as fast as osmo-ggsn | answers in %s against %s: osmo-ggsn/core-sim = %.2f (sgsnemu's own creates/s: core-sim/osmo-ggsn = %s) | sgsnemu's %d creates against each, %d and %d runs; median time from each Create request to its answer on lo, over %s and %s exchanges (see below) | %s |\n",
+			us(ca), us(oa), speed, linesRatio, r.emu.core.n, len(r.emu.coreR), len(r.emu.osmoR), group(int64(cn)), group(int64(on)), verdict(speed, 1, true, true))
+	default:
+		ratio := "not measured"
+		if okLines {
+			ratio = fmt.Sprintf("core-sim/osmo-ggsn = %.2f", cr/or)
+		}
+		fmt.Fprintf(b, "| GGSN against sgsnemu at least as fast as osmo-ggsn | %s | sgsnemu's %d creates against each, median creates/s of %d and %d runs (see below; not timed on the wire: %s) | %s |\n",
+			ratio, r.emu.core.n, nc, no, r.emu.wireNote, verdict(cr/max(or, 1e-9), 1, true, okLines))
 	}
-	fmt.Fprintf(b, "| GGSN against sgsnemu at least as fast as osmo-ggsn | %s | sgsnemu's %d creates against each, median creates/s of %d and %d runs (see below) | %s |\n",
-		ratio, r.emu.core.n, nc, no, verdict(cr/max(or, 1e-9), 1, true, ok))
 
 	var rss1M int64
 	var okRSS bool
@@ -272,11 +286,15 @@ func (r *report) emuSection(b *strings.Builder) {
 		"So the comparable figure is the create phase: from its first request (`Setting up PDP context #0`) to its Nth answer, " +
 		"read off sgsnemu's output line by line. That phase is bounded by sgsnemu itself (it prints a line per request and " +
 		"per answer); both GGSNs face the same client. Times are from sgsnemu's start; each GGSN is started afresh.\n\n")
-	b.WriteString("| GGSN | GGSN command | sgsnemu command | creates answered | create phase | creates/s | deletes answered (at) | sgsnemu exit |\n")
-	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("On the wire, each run is timed from a capture of lo (`dumpcap`, kernel timestamps): a GGSN's *answer time* is from a Create " +
+		"PDP Context Request leaving sgsnemu's socket to its Response leaving the GGSN's, the GGSN's own time; the *wire phase* is " +
+		"from the first request to the last answer. sgsnemu's output, by contrast, also times sgsnemu: how fast it sends, " +
+		"takes the answers in and prints them, sharing two processors with the GGSN and the harness.\n\n")
+	b.WriteString("| GGSN | GGSN command | sgsnemu command | creates answered | create phase (sgsnemu's output) | creates/s | answer time on the wire, median / 90th | wire phase | deletes answered (at) | sgsnemu exit |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, e := range []emuRun{s.core, s.osmo} {
 		if e.skipped != "" {
-			fmt.Fprintf(b, "| %s | skipped: %s | | | | | | |\n", e.ggsn, e.skipped)
+			fmt.Fprintf(b, "| %s | skipped: %s | | | | | | | | |\n", e.ggsn, e.skipped)
 			continue
 		}
 		cr, ok := e.createRate()
@@ -284,31 +302,49 @@ func (r *report) emuSection(b *strings.Builder) {
 		if e.exited > 0 {
 			exit = dur(e.exited, true)
 		}
-		fmt.Fprintf(b, "| %s | `%s` | `%s` | %d of %d | %s | **%s** | %d (%s) | %s |\n",
+		fmt.Fprintf(b, "| %s | `%s` | `%s` | %d of %d | %s | **%s** | %s | %s | %d (%s) | %s |\n",
 			e.ggsn, e.ggsnCmd, e.emuCmd, e.creates, e.n, dur(e.created-e.firstSent, ok), rate(cr, ok, ""),
-			e.deletes, dur(e.deleted, e.deleted > 0), exit)
+			wireAnswer(e.wire), dur(e.wire.phase, e.wire.phase > 0), e.deletes, dur(e.deleted, e.deleted > 0), exit)
 	}
 	b.WriteString("\nThen each GGSN, started afresh each time, takes the same burst again, the two alternating, and sgsnemu is stopped " +
-		"once every create is answered. Creates/s of every run, the full one first:\n\n")
+		"once every create is answered. Every run, the full one first: creates/s from sgsnemu's output, and the median answer " +
+		"time on the wire:\n\n")
 	for _, runs := range [][]emuRun{s.coreR, s.osmoR} {
 		if len(runs) == 0 {
 			continue
 		}
-		var v []string
+		var v, a []string
 		for _, e := range runs {
 			if x, ok := e.createRate(); ok {
 				v = append(v, group(int64(math.Round(x))))
 			} else {
 				v = append(v, "-")
 			}
+			if len(e.wire.answer) > 0 {
+				a = append(a, us(e.wire.quantile(0.5)))
+			} else {
+				a = append(a, "-")
+			}
 		}
 		med, k := medianRate(runs)
 		fmt.Fprintf(b, "- %s: %s; median **%s** (%d runs)\n", runs[0].ggsn, strings.Join(v, ", "), rate(med, k > 0, "creates/s"), k)
+		if pa, pn := pooledAnswer(runs); pn > 0 {
+			fmt.Fprintf(b, "  - answer time on the wire: %s; over all %s exchanges: median **%s**\n", strings.Join(a, ", "), group(int64(pn)), us(pa))
+		}
 	}
 	cr, nc := medianRate(s.coreR)
 	or, no := medianRate(s.osmoR)
 	if nc > 0 && no > 0 {
-		fmt.Fprintf(b, "\n**Ratio core-sim / osmo-ggsn (median creates/s): %.2f.**\n", cr/or)
+		fmt.Fprintf(b, "\n**Ratio core-sim / osmo-ggsn (median creates/s in sgsnemu's output): %.2f.**", cr/or)
+	}
+	ca, cn := pooledAnswer(s.coreR)
+	oa, on := pooledAnswer(s.osmoR)
+	if cn > 0 && on > 0 && ca > 0 {
+		fmt.Fprintf(b, " **Answer time on the wire, osmo-ggsn / core-sim (medians over every exchange): %.2f.**", float64(oa)/float64(ca))
+	}
+	b.WriteString("\n")
+	if s.wireNote != "" {
+		fmt.Fprintf(b, "\n- Not timed on the wire: %s.", oneLine(s.wireNote))
 	}
 	for _, e := range append(append([]emuRun{}, s.coreR...), s.osmoR...) {
 		if e.err != "" {
@@ -414,6 +450,22 @@ func ratioOr(v float64, ok bool) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// us is a short duration in microseconds (milliseconds from 10 ms).
+func us(d time.Duration) string {
+	if d >= 10*time.Millisecond {
+		return dur(d, true)
+	}
+	return group(d.Microseconds()) + " µs"
+}
+
+// wireAnswer is a run's median and 90th percentile answer time on the wire.
+func wireAnswer(w wireTimes) string {
+	if len(w.answer) == 0 {
+		return "-"
+	}
+	return us(w.quantile(0.5)) + " / " + us(w.quantile(0.9))
 }
 
 func dur(d time.Duration, ok bool) string {

@@ -51,6 +51,11 @@ type emuRun struct {
 	full      bool          // waited for the deletes and the exit; else stopped once every create was answered
 	err       string
 	skipped   string
+	// The run on the wire (from the capture, when there is one): between
+	// sgsnemu's start and its end, the Creates to this GGSN's address.
+	ggsnIP     string
+	begin, end time.Time
+	wire       wireTimes
 }
 
 // createRate is Create PDP Context per second: N over the time from
@@ -68,6 +73,7 @@ type sideBySide struct {
 	core, osmo   emuRun   // the full runs
 	coreR, osmoR []emuRun // every run, the full one first
 	note         string
+	wireNote     string // why answers are not timed on the wire
 }
 
 // emuShortRuns is how many create-only runs each GGSN gets beside its full one.
@@ -121,6 +127,7 @@ func runSideBySide(ctx context.Context, bin, dir string, n int) sideBySide {
 		}
 	}
 	s.osmo.ggsn = "osmo-ggsn"
+	capture := startWireCapture(ctx, dir)
 	for i := 0; i <= emuShortRuns && ctx.Err() == nil; i++ {
 		full := i == 0
 		r := emuAgainst(ctx, emu, dir, n, "core-sim", coreGGSN, coreGGSNIP, coreEmuIP, full)
@@ -137,7 +144,30 @@ func runSideBySide(ctx context.Context, bin, dir string, n int) sideBySide {
 			s.osmo = r
 		}
 	}
+	capture.stop()
+	s.wireNote = capture.note
+	if capture.note == "" {
+		pkts, err := readGTPCapture(capture.file)
+		if err != nil {
+			s.wireNote = err.Error()
+		}
+		for _, runs := range [][]emuRun{s.coreR, s.osmoR} {
+			for i := range runs {
+				r := &runs[i]
+				r.wire = createTimes(pkts, netip.MustParseAddr(r.ggsnIP), r.begin, r.end)
+			}
+		}
+		s.core, s.osmo = firstOr(s.coreR, s.core), firstOr(s.osmoR, s.osmo)
+	}
 	return s
+}
+
+// firstOr is runs[0] (the full run) or, when there are none, r.
+func firstOr(runs []emuRun, r emuRun) emuRun {
+	if len(runs) > 0 {
+		return runs[0]
+	}
+	return r
 }
 
 // osmoConfig is osmo-ggsn's configuration: GTP-C, VTY and CTRL on its own
@@ -151,7 +181,7 @@ func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 // emuAgainst starts a GGSN, waits until it answers a GTP Echo, runs sgsnemu
 // against it and stops both.
 func emuAgainst(ctx context.Context, emu, dir string, n int, name string, ggsn func(state string) (*child, string), ggsnIP, emuIP string, full bool) emuRun {
-	r := emuRun{ggsn: name, n: n, full: full}
+	r := emuRun{ggsn: name, n: n, full: full, ggsnIP: ggsnIP}
 	state, err := os.MkdirTemp(dir, name+"-")
 	if err != nil {
 		r.err = err.Error()
@@ -201,6 +231,7 @@ func emuAgainst(ctx context.Context, emu, dir string, n int, name string, ggsn f
 		return r
 	}
 	pw.Close()
+	r.begin = c.start
 	var mu sync.Mutex
 	allCreated := make(chan struct{})
 	readDone := make(chan struct{})
@@ -242,6 +273,7 @@ func emuAgainst(ctx context.Context, emu, dir string, n int, name string, ggsn f
 		c.wait(ctx, 5*time.Second)
 	}
 	<-readDone
+	r.end = time.Now()
 	mu.Lock()
 	defer mu.Unlock()
 	if full && !c.limited && c.err == nil {
