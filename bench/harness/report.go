@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -330,6 +331,17 @@ func (r *report) emuSection(b *strings.Builder) {
 		fmt.Fprintf(b, "- %s: %s; median **%s** (%d runs)\n", runs[0].ggsn, strings.Join(v, ", "), rate(med, k > 0, "creates/s"), k)
 		if pa, pn := pooledAnswer(runs); pn > 0 {
 			fmt.Fprintf(b, "  - answer time on the wire: %s; over all %s exchanges: median **%s**\n", strings.Join(a, ", "), group(int64(pn)), us(pa))
+			var ph []time.Duration
+			for _, e := range runs {
+				if e.wire.phase > 0 {
+					ph = append(ph, e.wire.phase)
+				}
+			}
+			sort.Slice(ph, func(i, j int) bool { return ph[i] < ph[j] })
+			if len(ph) > 0 {
+				fmt.Fprintf(b, "  - wire phase (first request to last answer): median %s of %d runs, fastest %s, slowest %s\n",
+					us(ph[len(ph)/2]), len(ph), us(ph[0]), us(ph[len(ph)-1]))
+			}
 		}
 	}
 	cr, nc := medianRate(s.coreR)
