@@ -79,12 +79,23 @@ func (r *report) targets(b *strings.Builder) {
 		rate(cyc, okCyc, "cycles/s"), orDash(r.wire.command, r.wire.command != ""), verdict(cyc, 20000, true, okCyc))
 
 	g, gname, okG := r.benchMetric("exchanges/s", "./ggsn.BenchmarkServerCreateDelete", "./gtpc.BenchmarkEndpointCreateDelete")
-	fmt.Fprintf(b, "| GGSN alone: 100,000 Create+Delete exchanges/s from core-sim's client | %s | %s | %s |\n",
-		rate(g, okG, "exchanges/s"), r.benchHow(gname), verdict(g, 1e5, true, okG))
+	ref := ""
+	if u, _, ok := r.benchMetric("round-trips/s", "./bench/reference.BenchmarkUDPRoundTrip"); ok && okG {
+		// An exchange is two request/response round trips.
+		ref = fmt.Sprintf(" (%s round trips/s: %.2f of bare UDP's %s in `reference.BenchmarkUDPRoundTrip`, same run)",
+			group(int64(math.Round(2*g))), 2*g/u, group(int64(math.Round(u))))
+	}
+	fmt.Fprintf(b, "| GGSN alone: 100,000 Create+Delete exchanges/s from core-sim's client | %s%s | %s | %s |\n",
+		rate(g, okG, "exchanges/s"), ref, r.benchHow(gname), verdict(g, 1e5, true, okG))
 
 	h, hname, okH := r.benchMetric("ULR/s", "./hlr.BenchmarkULRoverTCP")
-	fmt.Fprintf(b, "| HLR alone: 56,000 ULR/ULA per second over TCP | %s | %s | %s |\n",
-		rate(h, okH, "ULR/s"), r.benchHow(hname), verdict(h, 56000, true, okH))
+	ref = ""
+	if d, _, ok := r.benchMetric("ULR/s", "./bench/reference.BenchmarkGoDiameterULR"); ok && okH {
+		ref = fmt.Sprintf(" (%.2f of go-diameter's own client and server, %s ULR/s in `reference.BenchmarkGoDiameterULR`, same run)",
+			h/d, group(int64(math.Round(d))))
+	}
+	fmt.Fprintf(b, "| HLR alone: 56,000 ULR/ULA per second over TCP | %s%s | %s | %s |\n",
+		rate(h, okH, "ULR/s"), ref, r.benchHow(hname), verdict(h, 56000, true, okH))
 
 	cr, nc := medianRate(r.emu.coreR)
 	or, no := medianRate(r.emu.osmoR)
