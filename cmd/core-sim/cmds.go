@@ -396,25 +396,47 @@ func checkLoad(sc *scenarios.Scenario, rate string) (float64, error) {
 // tuneGC keeps large runs within their memory: the heap of a run is
 // mostly the devices, which live for the whole run, and the collector's
 // default headroom (twice the live heap) is what pushes a million-device
-// run past 1 GiB. A soft memory limit of about 950 bytes a device makes it
-// collect more often only when the heap comes near that. GOGC or
-// GOMEMLIMIT set by the user win.
-func tuneGC(sc *scenarios.Scenario, log *zap.Logger) {
+// run past 1 GiB. A soft memory limit of about 950 bytes a device (at
+// least 512 MiB, at most 80% of the available memory) makes it collect
+// more often only when the heap comes near that.
+//
+// A run over the wire allocates far more per event than its heap holds
+// (go-diameter builds every message from objects): it collects at
+// GOGC=400 within that limit, which made 50,000 full cycles 8% faster
+// here (medians of five runs, 4.84 s against 5.22 s) for twice the RSS.
+// GOGC or GOMEMLIMIT set by the user win.
+func tuneGC(sc *scenarios.Scenario, wire bool, log *zap.Logger) (restore func()) {
 	devices := 0
 	for _, f := range sc.Fleets {
 		devices += f.Count
 	}
-	if devices < 200_000 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return
+	if (devices < 200_000 && !wire) || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
 	}
 	limit := max(int64(devices)*950, 512<<20)
 	if avail, ok := availableMemory(); ok && uint64(limit) > avail/10*8 {
 		limit = int64(avail / 10 * 8)
 	}
-	debug.SetMemoryLimit(limit)
-	log.Info("large fleet: soft memory limit for the garbage collector", zap.Int("devices", devices),
-		zap.Int64("limit_mib", limit>>20))
+	prevLimit := debug.SetMemoryLimit(limit)
+	prevPercent := -2
+	if wire {
+		prevPercent = debug.SetGCPercent(wireGCPercent)
+		log.Info("wire transport: garbage collection at GOGC=400 within a soft memory limit (set GOGC or GOMEMLIMIT to choose)",
+			zap.Int("devices", devices), zap.Int64("limit_mib", limit>>20))
+	} else {
+		log.Info("large fleet: soft memory limit for the garbage collector", zap.Int("devices", devices),
+			zap.Int64("limit_mib", limit>>20))
+	}
+	return func() {
+		debug.SetMemoryLimit(prevLimit)
+		if prevPercent != -2 {
+			debug.SetGCPercent(prevPercent)
+		}
+	}
 }
+
+// wireGCPercent is GOGC for runs over the wire (see tuneGC).
+const wireGCPercent = 400
 
 // tuneProcs runs a fleet that speaks the wire on one processor
 // (GOMAXPROCS=1) unless GOMAXPROCS is set, and returns what restores the
@@ -610,7 +632,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 			traceEvent(o.trace, sched.Now(), e)
 		})
 	}
-	tuneGC(sc, log)
+	defer tuneGC(sc, o.inproc == nil, log)()
 	defer tuneProcs(o, log)()
 	var ropts []fleet.Option
 	if o.device > 0 {

@@ -331,7 +331,7 @@ func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o64
 
 // A run over the wire goes to one processor unless GOMAXPROCS is set; an
 // in-process run keeps them all.
-func TestWireRunUsesOneProcessorUnlessTold(t *testing.T) {
+func TestWireRunTunesProcessorsAndCollectorUnlessTold(t *testing.T) {
 	if runtime.NumCPU() < 2 {
 		t.Skip("one CPU: there is nothing to change")
 	}
@@ -346,14 +346,18 @@ func TestWireRunUsesOneProcessorUnlessTold(t *testing.T) {
 		return string(out)
 	}
 	const said = "wire transport: running on one processor"
-	env := []string{"GOMAXPROCS="} // unset for the child, whatever the test runs with
-	if out := run(env, "tcp"); !strings.Contains(out, said) {
-		t.Errorf("tcp run without GOMAXPROCS did not go to one processor:\n%s", out)
+	const gc = "wire transport: garbage collection at GOGC=400"
+	env := []string{"GOMAXPROCS=", "GOGC=", "GOMEMLIMIT="} // unset for the child, whatever the test runs with
+	if out := run(env, "tcp"); !strings.Contains(out, said) || !strings.Contains(out, gc) {
+		t.Errorf("tcp run without GOMAXPROCS and GOGC did not go to one processor and GOGC=400:\n%s", out)
 	}
-	if out := run([]string{"GOMAXPROCS=2"}, "tcp"); strings.Contains(out, said) {
-		t.Errorf("tcp run with GOMAXPROCS=2 changed it:\n%s", out)
+	if out := run([]string{"GOMAXPROCS=2", "GOGC=100"}, "tcp"); strings.Contains(out, said) || strings.Contains(out, gc) {
+		t.Errorf("tcp run with GOMAXPROCS=2 GOGC=100 changed them:\n%s", out)
 	}
-	if out := run(env, "inproc"); strings.Contains(out, said) {
-		t.Errorf("inproc run went to one processor:\n%s", out)
+	if out := run([]string{"GOMAXPROCS=", "GOGC=", "GOMEMLIMIT=1GiB"}, "tcp"); strings.Contains(out, gc) {
+		t.Errorf("tcp run with GOMEMLIMIT changed the collector's settings:\n%s", out)
+	}
+	if out := run(env, "inproc"); strings.Contains(out, said) || strings.Contains(out, gc) {
+		t.Errorf("inproc run went to one processor or GOGC=400:\n%s", out)
 	}
 }
