@@ -475,10 +475,11 @@ func ratioOr(v float64, ok bool) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// us is a short duration in microseconds (milliseconds from 10 ms).
+// us is a short duration in microseconds below a millisecond, else in
+// milliseconds with a decimal.
 func us(d time.Duration) string {
-	if d >= 10*time.Millisecond {
-		return dur(d, true)
+	if d >= time.Millisecond {
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
 	return group(d.Microseconds()) + " µs"
 }
