@@ -130,19 +130,11 @@ func runSideBySide(ctx context.Context, bin, dir string, n int) sideBySide {
 	capture := startWireCapture(ctx, dir)
 	for i := 0; i <= emuShortRuns && ctx.Err() == nil; i++ {
 		full := i == 0
-		r := emuAgainst(ctx, emu, dir, n, "core-sim", coreGGSN, coreGGSNIP, coreEmuIP, full)
-		s.coreR = append(s.coreR, r)
-		if full {
-			s.core = r
-		}
+		s.coreR = append(s.coreR, emuAgainst(ctx, emu, dir, n, "core-sim", coreGGSN, coreGGSNIP, coreEmuIP, full))
 		if osmoGGSN == nil {
 			continue
 		}
-		r = emuAgainst(ctx, emu, dir, n, "osmo-ggsn", osmoGGSN, osmoGGSNIP, osmoEmuIP, full)
-		s.osmoR = append(s.osmoR, r)
-		if full {
-			s.osmo = r
-		}
+		s.osmoR = append(s.osmoR, emuAgainst(ctx, emu, dir, n, "osmo-ggsn", osmoGGSN, osmoGGSNIP, osmoEmuIP, full))
 	}
 	capture.stop()
 	s.wireNote = capture.note
@@ -157,8 +149,9 @@ func runSideBySide(ctx context.Context, bin, dir string, n int) sideBySide {
 				r.wire = createTimes(pkts, netip.MustParseAddr(r.ggsnIP), r.begin, r.end)
 			}
 		}
-		s.core, s.osmo = firstOr(s.coreR, s.core), firstOr(s.osmoR, s.osmo)
 	}
+	// The full runs are each GGSN's first, timed on the wire by now.
+	s.core, s.osmo = firstOr(s.coreR, s.core), firstOr(s.osmoR, s.osmo)
 	return s
 }
 

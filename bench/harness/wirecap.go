@@ -196,9 +196,8 @@ func parseGTPFrame(b []byte) (gtpPacket, bool) {
 
 // wireTimes is a run's Create PDP Context exchanges seen on the wire.
 type wireTimes struct {
-	answered int             // responses matched to a request
-	answer   []time.Duration // each response's time after its request, sorted
-	phase    time.Duration   // first request to last response
+	answer []time.Duration // each matched response's time after its request, sorted
+	phase  time.Duration   // first request to last response
 }
 
 func (w wireTimes) quantile(q float64) time.Duration {
@@ -231,7 +230,6 @@ func createTimes(pkts []gtpPacket, ggsn netip.Addr, from, to time.Time) wireTime
 			if t, ok := sent[p.seq]; ok {
 				w.answer = append(w.answer, p.at.Sub(t))
 				delete(sent, p.seq)
-				w.answered++
 				last = p.at
 			}
 		}
