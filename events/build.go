@@ -22,11 +22,71 @@ func (b Bytes) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf("%s%d.%06d", sign, v/1000000, v%1000000)), nil
 }
 
-// Events are recycled (Release): a load run makes hundreds of thousands a
-// second, and the collector's work grows with the bytes allocated. An
-// event holds its subject's objects and its detail itself (Event.own), so
-// that one recycled allocation is all an event takes.
+// Events are recycled: a load run makes hundreds of thousands a second,
+// and the collector's work grows with the bytes allocated. An event holds
+// its subject's objects and its detail itself (Event.own), so that one
+// recycled allocation is all an event takes.
+//
+// The stream's encoder gives events back a batch at a time (recycled),
+// to the goroutine that makes them; a sync.Pool would hand each one
+// across processors (the encoder runs on the other core), which costs
+// more than the event's construction.
 var eventPool = sync.Pool{New: func() any { return new(Event) }}
+
+// freeEvents are released events waiting to be made again.
+var freeEvents struct {
+	mu      sync.Mutex
+	cur     []*Event   // taken from the end, one by one
+	batches [][]*Event // given back by encoders, not yet taken
+}
+
+// maxFreeBatches bounds what freeEvents keeps: more than a run has in
+// flight goes to the collector.
+const maxFreeBatches = 32
+
+// getEvent returns a zeroed event for reuse, or a new one.
+func getEvent() *Event {
+	f := &freeEvents
+	f.mu.Lock()
+	if len(f.cur) == 0 && len(f.batches) > 0 {
+		last := len(f.batches) - 1
+		old := f.cur
+		f.cur, f.batches[last] = f.batches[last], nil
+		f.batches = f.batches[:last]
+		if old != nil {
+			eventSlices.Put(&old)
+		}
+	}
+	if n := len(f.cur); n > 0 {
+		e := f.cur[n-1]
+		f.cur[n-1] = nil
+		f.cur = f.cur[:n-1]
+		f.mu.Unlock()
+		return e
+	}
+	f.mu.Unlock()
+	return eventPool.Get().(*Event)
+}
+
+// recycle zeroes a batch of emitted events and keeps them, and the slice
+// that holds them, for getEvent. The caller must not use them afterwards.
+func recycle(batch []*Event) {
+	for _, e := range batch {
+		*e = Event{}
+	}
+	f := &freeEvents
+	f.mu.Lock()
+	if len(f.batches) < maxFreeBatches {
+		f.batches = append(f.batches, batch)
+		batch = nil
+	}
+	f.mu.Unlock()
+	if batch != nil {
+		clear(batch)
+		batch = batch[:0]
+		eventSlices.Put(&batch)
+	}
+}
 
 // Release returns an event that has been emitted, and its detail, for
 // reuse. The caller must not use e afterwards, nor keep anything that
@@ -101,7 +161,7 @@ func ref(id int, names []string) Ref {
 }
 
 func newEvent(t Type, at time.Time, src Source, sev Severity, org Organisation, subj Subject, desc string) *Event {
-	e := eventPool.Get().(*Event)
+	e := getEvent()
 	*e = Event{
 		at:            at,
 		Alert:         sev != SeverityInfo,

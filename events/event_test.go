@@ -222,3 +222,61 @@ func TestSummaryCountsEveryType(t *testing.T) {
 		}
 	}
 }
+
+// The encoder gives emitted events back for reuse, zeroed: the next
+// events are made in them, and what one held does not show in another.
+func TestEncodedEventsAreReusedZeroed(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStream(&buf)
+	f := testFacts()
+	made := map[*Event]bool{}
+	for range batchEvents {
+		e := DeletePDPContext(f, testOperator, PDPSession{SessionID: "s-1"}, 1, 2)
+		made[e] = true
+		if err := s.Emit(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// The batch is back: an event made now is one of those, with nothing
+	// of the Delete it was (no volume, no detail, no subject).
+	e := PurgeGPRSLocation(Facts{At: f.At})
+	if !made[e] {
+		t.Fatal("an event made after the batch was encoded is not one of the batch's")
+	}
+	if e.Detail != nil || e.Endpoint != nil || e.own.vol != (Volume{}) || e.own.pdp.SessionID != "" || e.Type != TypePurgeGPRSLocation {
+		t.Fatalf("reused event keeps what it held: %+v", e)
+	}
+	if err := s.Emit(e); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != batchEvents+1 || !strings.Contains(lines[0], `"volume":{"total":0.000003`) || strings.Contains(lines[batchEvents], `"detail"`) {
+		t.Fatalf("%d lines; first %.200s; last %s", len(lines), lines[0], lines[len(lines)-1])
+	}
+}
+
+// What the free list keeps is bounded: batches beyond it go to the collector.
+func TestFreeEventsAreBounded(t *testing.T) {
+	for range maxFreeBatches + 5 {
+		b := make([]*Event, 0, batchEvents)
+		for range batchEvents {
+			b = append(b, &Event{ID: 9})
+		}
+		recycle(b)
+	}
+	freeEvents.mu.Lock()
+	n := len(freeEvents.batches)
+	freeEvents.mu.Unlock()
+	if n > maxFreeBatches {
+		t.Fatalf("%d batches kept, at most %d", n, maxFreeBatches)
+	}
+	if e := getEvent(); e.ID != 0 {
+		t.Fatalf("a recycled event keeps its id %d", e.ID)
+	}
+}

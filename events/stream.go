@@ -245,14 +245,18 @@ func (s *Stream) EmitUsage(u *Usage) error {
 // encode runs on its own goroutine: events to records, records to the output.
 func (s *Stream) encode() {
 	defer close(s.encDone)
+	// Read once: the simulation writes the fields beside them under s.mu
+	// for every event, and a read here per event would pull that cache
+	// line across cores each time.
+	out, format := s.out, s.format
 	for j := range s.enc {
 		if j.flushed != nil {
-			s.out.Flush()
+			out.Flush()
 			close(j.flushed)
 			continue
 		}
 		if j.batch != nil {
-			s.out.Submit(j.batch)
+			out.Submit(j.batch)
 			continue
 		}
 		b := sink.NewBatch(sink.KindEvent)
@@ -265,20 +269,17 @@ func (s *Stream) encode() {
 			if e.Resolve != nil {
 				e.Resolve(e)
 			}
-			s.format.apply(e)
+			format.apply(e)
 			var err error
 			if b.Buf, err = appendEvent(b.Buf, e); err != nil {
 				// Emit checked what the fast encoder cannot refuse.
 				panic(fmt.Sprintf("events: encoding event %d: %v", e.ID, err))
 			}
 			b.Add(e.ID, int(e.Type), e.Alert, k, v)
-			e.Release()
 		}
 		b.Seal()
-		s.out.Submit(b)
-		clear(j.events)
-		j.events = j.events[:0]
-		eventSlices.Put(&j.events)
+		out.Submit(b)
+		recycle(j.events)
 	}
 }
 
