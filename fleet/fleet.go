@@ -84,6 +84,37 @@ func Devices(sc *scenarios.Scenario) []Device {
 
 // Add adds n to a decimal identifier, keeping its number of digits.
 func Add(first string, n int) string {
+	// Digits added in place on the stack: one allocation, no parsing.
+	var buf [19]byte
+	if n < 0 || len(first) == 0 || len(first) > len(buf) {
+		return addParsed(first, n)
+	}
+	b := buf[:len(first)]
+	for i := range len(first) {
+		if c := first[i]; c < '0' || c > '9' {
+			return first // what ParseUint refuses
+		}
+		b[i] = first[i]
+	}
+	carry := uint64(n)
+	for i := len(b) - 1; i >= 0 && carry > 0; i-- {
+		d := uint64(b[i]-'0') + carry%10
+		carry /= 10
+		if d >= 10 {
+			d -= 10
+			carry++
+		}
+		b[i] = byte('0' + d)
+	}
+	if carry > 0 { // one more digit than first
+		return addParsed(first, n)
+	}
+	return string(b)
+}
+
+// addParsed is Add by parsing and formatting: for what does not fit the
+// fast path (a result longer than first, negative n).
+func addParsed(first string, n int) string {
 	v, err := strconv.ParseUint(first, 10, 64)
 	if err != nil {
 		return first

@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/core-sim/core-sim/scenarios"
@@ -18,6 +20,30 @@ func TestAddKeepsDigits(t *testing.T) {
 	} {
 		if got := Add(c.first, c.n); got != c.want {
 			t.Errorf("Add(%s, %d) = %s, want %s", c.first, c.n, got, c.want)
+		}
+	}
+}
+
+// The in-place addition gives what parsing and formatting give, carries,
+// longer results, bad digits and all.
+func TestAddAgreesWithParsing(t *testing.T) {
+	firsts := []string{"0", "9", "99", "0999", "999999999999999", "295050900000001", "8942310000000000016",
+		"9999999999999999999", "18446744073709551615", "12a4", "", "-12", "+12", " 12", "001010000000009"}
+	ns := []int{0, 1, 9, 10, 11, 99, 1000, 999_999, 1_000_000_000, -1}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		var b strings.Builder
+		for range 1 + r.IntN(19) {
+			b.WriteByte(byte('0' + r.IntN(10)))
+		}
+		firsts = append(firsts, b.String())
+		ns = append(ns, r.IntN(10_000_000))
+	}
+	for i, f := range firsts {
+		for _, n := range []int{ns[i%len(ns)], ns[(i*7+3)%len(ns)], 1} {
+			if got, want := Add(f, n), addParsed(f, n); got != want {
+				t.Fatalf("Add(%q, %d) = %q, parsing gives %q", f, n, got, want)
+			}
 		}
 	}
 }

@@ -66,7 +66,7 @@ type PDPContext struct {
 	SGSNControlAddr netip.Addr
 	SGSNUserAddr    netip.Addr
 
-	key  subscriberKey // its key in bySub
+	key  subscriberKey // its key in bySub or byOther
 	pool *pool         // where Address came from
 }
 
@@ -78,7 +78,8 @@ type GGSN struct {
 	apns     map[string]*pool // by lower-case name
 	pools    []*pool          // in configuration order
 	byTEID   map[uint32]*PDPContext
-	bySub    map[subscriberKey]uint32 // IMSI+NSAPI -> TEIDControl
+	bySub    map[uint64]uint32        // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
+	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
 	nextTEID uint32
 	nextCID  uint32
 }
@@ -106,6 +107,38 @@ func keyOf(imsi string, nsapi uint8) subscriberKey {
 	return subscriberKey{other: imsi, nsapi: nsapi}
 }
 
+// word is k as one word, for a key of digits (other == ""): hashed and
+// compared as a machine word, without the string's hashing.
+func (k subscriberKey) word() uint64 { return k.imsi<<8 | uint64(k.nsapi) }
+
+// sub returns the control TEID of the context keyed k; under g.mu.
+func (g *GGSN) sub(k subscriberKey) (uint32, bool) {
+	if k.other == "" {
+		t, ok := g.bySub[k.word()]
+		return t, ok
+	}
+	t, ok := g.byOther[k]
+	return t, ok
+}
+
+// setSub keys the context with control TEID teid by k; under g.mu.
+func (g *GGSN) setSub(k subscriberKey, teid uint32) {
+	if k.other == "" {
+		g.bySub[k.word()] = teid
+	} else {
+		g.byOther[k] = teid
+	}
+}
+
+// deleteSub forgets key k; under g.mu.
+func (g *GGSN) deleteSub(k subscriberKey) {
+	if k.other == "" {
+		delete(g.bySub, k.word())
+	} else {
+		delete(g.byOther, k)
+	}
+}
+
 // teidData marks our user-plane TEID: the control TEID with the top bit set,
 // so both are unique and never 0.
 const teidData = 1 << 31
@@ -126,7 +159,8 @@ func New(cfg Config) (*GGSN, error) {
 		user:    cfg.UserAddr.Unmap(),
 		apns:    make(map[string]*pool),
 		byTEID:  make(map[uint32]*PDPContext),
-		bySub:   make(map[subscriberKey]uint32),
+		bySub:   make(map[uint64]uint32),
+		byOther: make(map[subscriberKey]uint32),
 	}
 	var pools []*pool
 	for i, a := range cfg.APNs {
@@ -257,7 +291,7 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if old, ok := g.bySub[sub]; ok {
+	if old, ok := g.sub(sub); ok {
 		g.release(old)
 	}
 	addr, ok := p.allocate()
@@ -279,7 +313,7 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 		key: sub, pool: p,
 	}
 	g.byTEID[teid] = c
-	g.bySub[sub] = teid
+	g.setSub(sub, teid)
 
 	res.Cause = gtpc.CauseRequestAccepted
 	res.TEIDControl = c.TEIDControl
@@ -314,7 +348,7 @@ func (g *GGSN) release(teid uint32) (*PDPContext, bool) {
 		return nil, false
 	}
 	delete(g.byTEID, teid)
-	delete(g.bySub, c.key)
+	g.deleteSub(c.key)
 	c.pool.release(c.Address)
 	return c, true
 }

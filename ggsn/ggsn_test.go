@@ -99,6 +99,15 @@ func TestCreateDelete(t *testing.T) {
 			{delete: true, teid: 1, cause: 210, wantAct: 1},
 			{delete: true, teid: 2, cause: 128, wantAct: 0},
 		}},
+		{"an IMSI not of digits replaces too", []step{
+			{imsi: "26201000000000x", apn: "em", cause: 128, ip: "10.0.0.1", wantAct: 1},
+			{imsi: "262010000000001", apn: "em", cause: 128, ip: "10.0.0.2", wantAct: 2},
+			{delete: true, teid: 1, cause: 128, wantAct: 1},
+			{imsi: "26201000000000x", apn: "em", cause: 128, ip: "10.0.0.1", wantAct: 2},
+			{imsi: "26201000000000x", apn: "em", cause: 128, ip: "10.0.0.1", wantAct: 2},
+			{delete: true, teid: 3, cause: 210, wantAct: 2},
+			{delete: true, teid: 4, cause: 128, wantAct: 1},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

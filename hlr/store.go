@@ -132,7 +132,13 @@ func addDecimal(s string, n uint64) (string, bool) {
 	if n == 0 {
 		return s, true
 	}
-	b := []byte(s)
+	var buf [32]byte // on the stack: the result is the one allocation
+	var b []byte
+	if len(s) <= len(buf) {
+		b = append(buf[:0], s...)
+	} else {
+		b = []byte(s)
+	}
 	for i := len(b) - 1; i >= 0 && n > 0; i-- {
 		d := uint64(b[i]-'0') + n%10
 		n /= 10
