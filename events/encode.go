@@ -19,7 +19,8 @@ import (
 // an event that encoding/json refuses (such a Detail that cannot be
 // encoded, or a volume of math.MinInt64 bytes, which Bytes.MarshalJSON
 // cannot spell) AppendJSON returns dst unchanged; the stream reports
-// those as errors.
+// those as errors. The detail of an event made by CreatePDPContextOf or
+// DeletePDPContextOf is built into e first (so e is written to).
 func AppendJSON(dst []byte, e *Event) []byte {
 	b, err := appendEvent(dst, e)
 	if err != nil {
@@ -30,10 +31,15 @@ func AppendJSON(dst []byte, e *Event) []byte {
 
 // appendEvent is AppendJSON with the error encoding/json would return.
 // On error the returned slice is dst, unchanged.
-func appendEvent(dst []byte, e *Event) ([]byte, error) {
+func appendEvent(dst []byte, e *Event) ([]byte, error) { return appendEventCached(dst, e, nil) }
+
+// appendEventCached is appendEvent taking the parts that most events
+// share (see fragments) from c, when c is not nil.
+func appendEventCached(dst []byte, e *Event, c *fragments) ([]byte, error) {
 	if e == nil {
 		return append(dst, "null"...), nil
 	}
+	e.complete()
 	b := append(dst, `{"id":`...)
 	b = strconv.AppendInt(b, e.ID, 10)
 	b = append(b, `,"timestamp":`...)
@@ -46,17 +52,11 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 	b = strconv.AppendBool(b, e.Alert)
 	b = append(b, `,"description":`...)
 	b = appendString(b, e.Description)
-	b = append(b, `,"event_type":`...)
-	b = appendRef(b, &e.EventType)
-	b = append(b, `,"event_source":`...)
-	b = appendRef(b, &e.EventSource)
-	b = append(b, `,"event_severity":`...)
-	b = appendRef(b, &e.EventSeverity)
-	b = append(b, `,"organisation":{"id":`...)
-	b = strconv.AppendInt(b, e.Organisation.ID, 10)
-	b = append(b, `,"name":`...)
-	b = appendString(b, e.Organisation.Name)
-	b = append(b, '}')
+	if c == nil {
+		b = appendKind(b, e)
+	} else {
+		b = cached(b, &c.kind, kindKey{e.EventType, e.EventSource, e.EventSeverity, e.Organisation}, e, appendKind)
+	}
 	if u := e.User; u != nil { // omitempty
 		b = append(b, `,"user":{"id":`...)
 		b = strconv.AppendInt(b, u.ID, 10)
@@ -133,11 +133,11 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 		if d == nil {
 			b = append(b, "null"...)
 		} else {
-			b, err = appendPDPDetail(b, d)
+			b, err = appendPDPDetail(b, d, c)
 		}
 	case PDPDetail:
 		b = append(b, `,"detail":`...)
-		b, err = appendPDPDetail(b, &d)
+		b, err = appendPDPDetail(b, &d, c)
 	default:
 		var raw []byte
 		if raw, err = json.Marshal(d); err == nil {
@@ -149,6 +149,22 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 		return dst, err
 	}
 	return append(b, '}'), nil
+}
+
+// appendKind writes what an event's kind and owner say: its type, source,
+// severity and organisation.
+func appendKind(b []byte, e *Event) []byte {
+	b = append(b, `,"event_type":`...)
+	b = appendRef(b, &e.EventType)
+	b = append(b, `,"event_source":`...)
+	b = appendRef(b, &e.EventSource)
+	b = append(b, `,"event_severity":`...)
+	b = appendRef(b, &e.EventSeverity)
+	b = append(b, `,"organisation":{"id":`...)
+	b = strconv.AppendInt(b, e.Organisation.ID, 10)
+	b = append(b, `,"name":`...)
+	b = appendString(b, e.Organisation.Name)
+	return append(b, '}')
 }
 
 func appendRef(b []byte, r *Ref) []byte {
@@ -217,13 +233,12 @@ func appendLocationDetail(b []byte, d *LocationDetail) []byte {
 	return append(b, '}')
 }
 
-func appendPDPDetail(b []byte, d *PDPDetail) ([]byte, error) {
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, int64(d.ID), 10)
-	b = append(b, `,"name":`...)
-	b = appendString(b, d.Name)
-	b = append(b, `,"country":`...)
-	b = appendCountry(b, &d.Country)
+func appendPDPDetail(b []byte, d *PDPDetail, c *fragments) ([]byte, error) {
+	if c == nil {
+		b = appendPDPOperator(b, d)
+	} else {
+		b = cached(b, &c.operator, operatorKey{d.ID, d.Name, d.Country}, d, appendPDPOperator)
+	}
 	b = append(b, `,"session_id":`...)
 	if d.SessionID == "" && d.SessionNum != 0 {
 		b = append(b, '"')
@@ -233,7 +248,7 @@ func appendPDPDetail(b []byte, d *PDPDetail) ([]byte, error) {
 		b = appendString(b, d.SessionID)
 	}
 	b = append(b, `,"pdp_context":`...)
-	b = appendPDPContext(b, &d.PDPContext)
+	b = appendPDPContext(b, &d.PDPContext, c)
 	if v := d.Volume; v != nil { // omitempty
 		if v.Total == math.MinInt64 || v.Rx == math.MinInt64 || v.Tx == math.MinInt64 {
 			// Bytes.MarshalJSON writes invalid JSON for it; take
@@ -252,7 +267,17 @@ func appendPDPDetail(b []byte, d *PDPDetail) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendPDPContext(b []byte, c *PDPContext) []byte {
+// appendPDPOperator writes the visited network of a PDP detail.
+func appendPDPOperator(b []byte, d *PDPDetail) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(d.ID), 10)
+	b = append(b, `,"name":`...)
+	b = appendString(b, d.Name)
+	b = append(b, `,"country":`...)
+	return appendCountry(b, &d.Country)
+}
+
+func appendPDPContext(b []byte, c *PDPContext, f *fragments) []byte {
 	b = append(b, `{"pdp_context_id":`...)
 	b = strconv.AppendInt(b, c.PDPContextID, 10)
 	b = append(b, `,"tunnel_created":`...)
@@ -277,10 +302,11 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 	b = appendString(b, c.IMSI)
 	b = append(b, `,"imeisv":`...)
 	b = appendString(b, c.IMEISV)
-	b = append(b, `,"mcc":`...)
-	b = appendString(b, c.MCC)
-	b = append(b, `,"mnc":`...)
-	b = appendString(b, c.MNC)
+	if f == nil {
+		b = appendPLMN(b, c)
+	} else {
+		b = cached(b, &f.plmn, [2]string{c.MCC, c.MNC}, c, appendPLMN)
+	}
 	b = append(b, `,"lac":`...)
 	b = strconv.AppendInt(b, int64(c.LAC), 10)
 	b = append(b, `,"ci":`...)
@@ -291,6 +317,35 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 	b = appendIntPtr(b, c.RAC)
 	b = append(b, `,"rat_type":`...)
 	b = strconv.AppendInt(b, int64(c.RATType), 10)
+	if f == nil {
+		b = appendGSNs(b, c)
+	} else {
+		b = cached(b, &f.gsns, [4]string{c.SGSNControlPlaneIPAddress, c.SGSNDataPlaneIPAddress,
+			c.GGSNControlPlaneIPAddress, c.GGSNDataPlaneIPAddress}, c, appendGSNs)
+	}
+	b = append(b, `,"tx_teid_control_plane":`...)
+	b = strconv.AppendUint(b, uint64(c.TxTEIDControlPlane), 10)
+	b = append(b, `,"tx_teid_data_plane":`...)
+	b = strconv.AppendUint(b, uint64(c.TxTEIDDataPlane), 10)
+	b = append(b, `,"rx_teid":`...)
+	b = strconv.AppendUint(b, uint64(c.RxTEID), 10)
+	if f == nil {
+		b = appendTariff(b, c)
+	} else {
+		b = cached(b, &f.tariff, [6]string{c.BreakoutIP, c.Region, c.OperatorID, c.TariffProfileID, c.RatezoneID, c.TariffID},
+			c, appendTariff)
+	}
+	return append(b, '}')
+}
+
+func appendPLMN(b []byte, c *PDPContext) []byte {
+	b = append(b, `,"mcc":`...)
+	b = appendString(b, c.MCC)
+	b = append(b, `,"mnc":`...)
+	return appendString(b, c.MNC)
+}
+
+func appendGSNs(b []byte, c *PDPContext) []byte {
 	b = append(b, `,"sgsn_control_plane_ip_address":`...)
 	b = appendString(b, c.SGSNControlPlaneIPAddress)
 	b = append(b, `,"sgsn_data_plane_ip_address":`...)
@@ -298,13 +353,10 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 	b = append(b, `,"ggsn_control_plane_ip_address":`...)
 	b = appendString(b, c.GGSNControlPlaneIPAddress)
 	b = append(b, `,"ggsn_data_plane_ip_address":`...)
-	b = appendString(b, c.GGSNDataPlaneIPAddress)
-	b = append(b, `,"tx_teid_control_plane":`...)
-	b = strconv.AppendUint(b, uint64(c.TxTEIDControlPlane), 10)
-	b = append(b, `,"tx_teid_data_plane":`...)
-	b = strconv.AppendUint(b, uint64(c.TxTEIDDataPlane), 10)
-	b = append(b, `,"rx_teid":`...)
-	b = strconv.AppendUint(b, uint64(c.RxTEID), 10)
+	return appendString(b, c.GGSNDataPlaneIPAddress)
+}
+
+func appendTariff(b []byte, c *PDPContext) []byte {
 	b = append(b, `,"breakout_ip":`...)
 	b = appendString(b, c.BreakoutIP)
 	b = append(b, `,"region":`...)
@@ -316,8 +368,7 @@ func appendPDPContext(b []byte, c *PDPContext) []byte {
 	b = append(b, `,"ratezone_id":`...)
 	b = appendString(b, c.RatezoneID)
 	b = append(b, `,"tariff_id":`...)
-	b = appendString(b, c.TariffID)
-	return append(b, '}')
+	return appendString(b, c.TariffID)
 }
 
 // appendTime writes t in UTC in layout, quoted: what appendString writes

@@ -153,11 +153,18 @@ func allConstructors(f Facts, op Operator, s PDPSession, str string, rx, tx Byte
 		"CreatePDPContext":                CreatePDPContext(f, op, s),
 		"CreatePDPContextRejected":        CreatePDPContextRejected(f, str, str),
 		"DeletePDPContext":                DeletePDPContext(f, op, s, rx, tx),
+		"CreatePDPContextOf":              CreatePDPContextOf(f, &op, fixedSource(s)),
+		"DeletePDPContextOf":              DeletePDPContextOf(f, &op, fixedSource(s), rx, tx),
 		"PurgeLocation":                   PurgeLocation(f),
 		"PurgeGPRSLocation":               PurgeGPRSLocation(f),
 		"LocationRejected/unknown-source": LocationRejected(f, Type(99), op, str, str, str, false, false),
 	}
 }
+
+// fixedSource is a PDPSource of one session.
+type fixedSource PDPSession
+
+func (s fixedSource) PDPSession() PDPSession { return PDPSession(s) }
 
 func TestAppendJSONMatchesEncodingJSONForConstructors(t *testing.T) {
 	type variant struct {
@@ -365,6 +372,68 @@ func TestStreamWritesWhatEncodingJSONWrites(t *testing.T) {
 	}
 }
 
+// A stream nobody observes builds the detail of CreatePDPContextOf and
+// DeletePDPContextOf on its encoder, and takes the parts events share from
+// its fragments: what it writes is what the eager constructors give,
+// whatever the operators, tariffs and addresses, and however many of them
+// take turns (more than the fragments keep).
+func TestStreamWritesDeferredDetailsAsBuilt(t *testing.T) {
+	var got, want bytes.Buffer
+	lazy, eager := NewStream(&got), NewStream(&want)
+	r := rand.New(rand.NewPCG(3, 4))
+	strs := append([]string{"", "Telekom", "eu-west-1"}, nastyStrings...)
+	pick := func() string { return strs[r.IntN(len(strs))] }
+	for i := range 3000 {
+		f := realisticFacts()
+		f.Organisation.Name = pick()
+		op := nastyOperator(pick())
+		if i%3 == 0 {
+			op = testOperator
+		}
+		s := realisticSession()
+		s.SessionID, s.SessionNum = "", uint64(i+1)
+		c := &s.Context
+		for _, p := range []*string{&c.MCC, &c.MNC, &c.SGSNControlPlaneIPAddress, &c.GGSNDataPlaneIPAddress, &c.Region, &c.TariffID} {
+			if r.IntN(4) == 0 {
+				*p = pick()
+			}
+		}
+		rx, tx := Bytes(r.Int64N(1e9)), Bytes(i)
+		for _, pair := range [][2]*Event{
+			{CreatePDPContextOf(f, &op, fixedSource(s)), CreatePDPContext(f, op, s)},
+			{DeletePDPContextOf(f, &op, fixedSource(s), rx, tx), DeletePDPContext(f, op, s, rx, tx)},
+		} {
+			if pair[0].Detail != nil || pair[0].Type != pair[1].Type || pair[0].Status != pair[1].Status {
+				t.Fatalf("deferred event %d: detail %v, type %v/%v, status %v/%v", i, pair[0].Detail,
+					pair[0].Type, pair[1].Type, pair[0].Status, pair[1].Status)
+			}
+			if err := lazy.Emit(pair[0]); err != nil {
+				t.Fatal(err)
+			}
+			if err := eager.Emit(pair[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := lazy.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := eager.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() == 0 || !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("deferred details differ at byte %d", firstDiff(got.Bytes(), want.Bytes()))
+	}
+	// And both are what encoding/json writes: the eager stream's lines,
+	// checked by TestStreamWritesWhatEncodingJSONWrites, are the fragments'
+	// too; one line checked here in full.
+	line, _, _ := bytes.Cut(want.Bytes(), []byte("\n"))
+	var m map[string]any
+	if err := json.Unmarshal(line, &m); err != nil || m["detail"] == nil {
+		t.Fatalf("first line: %v %.200s", err, line)
+	}
+}
+
 // Concurrent Emits share the stream's buffer under its lock; every line
 // must still be exactly its own event.
 func TestStreamConcurrentEmitsWriteWholeEvents(t *testing.T) {
@@ -411,6 +480,27 @@ func TestStreamConcurrentEmitsWriteWholeEvents(t *testing.T) {
 	for i, l := range lines {
 		if w := want[int64(i+1)]; !bytes.Equal(l, w) {
 			t.Fatalf("line %d is not event %d:\n got %s\nwant %s", i, i+1, l, w)
+		}
+	}
+}
+
+// A volume the encoder cannot write is refused by Emit, deferred detail or
+// not, instead of failing on the encoder's goroutine.
+func TestStreamRefusesUnwritableVolumes(t *testing.T) {
+	for _, deferred := range []bool{false, true} {
+		var buf bytes.Buffer
+		s := NewStream(&buf)
+		f, op, sess := realisticFacts(), testOperator, realisticSession()
+		e := DeletePDPContext(f, op, sess, math.MinInt64, 0)
+		if deferred {
+			e = DeletePDPContextOf(f, &op, fixedSource(sess), math.MinInt64, 0)
+		}
+		if err := s.Emit(e); err == nil || !strings.Contains(err.Error(), "volume") {
+			t.Fatalf("deferred %v: Emit: %v, want the volume refused", deferred, err)
+		}
+		_ = s.Close()
+		if buf.Len() != 0 {
+			t.Fatalf("stream wrote %q", buf.String())
 		}
 	}
 }

@@ -226,6 +226,9 @@ func TestSummaryCountsEveryType(t *testing.T) {
 // The encoder gives emitted events back for reuse, zeroed: the next
 // events are made in them, and what one held does not show in another.
 func TestEncodedEventsAreReusedZeroed(t *testing.T) {
+	freeEvents.mu.Lock() // what other tests left
+	freeEvents.cur, freeEvents.batches = nil, nil
+	freeEvents.mu.Unlock()
 	var buf bytes.Buffer
 	s := NewStream(&buf)
 	f := testFacts()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -162,6 +163,11 @@ func (s *Stream) Emit(e *Event) error {
 			return s.err
 		}
 	}
+	if v := e.volume(); v != nil && (v.Total == math.MinInt64 || v.Rx == math.MinInt64 || v.Tx == math.MinInt64) {
+		// What the encoder would refuse on its goroutine, refused here.
+		s.err = fmt.Errorf("events: encoding event %d: volume of %d bytes cannot be written in megabytes", s.nextID, int64(math.MinInt64))
+		return s.err
+	}
 	e.ID = s.nextID
 	s.nextID++
 	s.total.Add(1)
@@ -175,6 +181,7 @@ func (s *Stream) Emit(e *Event) error {
 	}
 	s.Statuses.Apply(e)
 	if s.observe != nil {
+		e.complete() // what observers read is all there
 		s.observe(e)
 	}
 	s.pending = append(s.pending, e)
@@ -249,6 +256,7 @@ func (s *Stream) encode() {
 	// for every event, and a read here per event would pull that cache
 	// line across cores each time.
 	out, format := s.out, s.format
+	var frags fragments
 	for j := range s.enc {
 		if j.flushed != nil {
 			out.Flush()
@@ -266,12 +274,13 @@ func (s *Stream) encode() {
 				b.Buf = strconv.AppendInt(b.Buf, e.Endpoint.ID, 10)
 			}
 			v := len(b.Buf)
+			e.complete() // before Resolve, which may read the detail
 			if e.Resolve != nil {
 				e.Resolve(e)
 			}
 			format.apply(e)
 			var err error
-			if b.Buf, err = appendEvent(b.Buf, e); err != nil {
+			if b.Buf, err = appendEventCached(b.Buf, e, &frags); err != nil {
 				// Emit checked what the fast encoder cannot refuse.
 				panic(fmt.Sprintf("events: encoding event %d: %v", e.ID, err))
 			}

@@ -129,7 +129,18 @@ func (c *Checker) Service(d *fleet.Device, at time.Time, in bool) {
 	l.service = append(l.service, serviceRec{at: at, in: in})
 }
 
-// Event is given every event the run emits.
+// WantsEvents says whether the scenario expects events (kind "event"):
+// only then does the checker need to see them (Event).
+func (c *Checker) WantsEvents() bool {
+	for _, x := range c.sc.Expect {
+		if x.Kind == scenarios.ExpectEvent {
+			return true
+		}
+	}
+	return false
+}
+
+// Event is given every event the run emits (when WantsEvents).
 func (c *Checker) Event(e *events.Event) {
 	if len(c.sc.Expect) == 0 { // read-only after New: no lock needed to see there is nothing to match
 		return

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/world"
@@ -93,6 +94,9 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 	n.log = nw.opts.Logger.With(zap.String("node", n.ID.Diameter.Host))
 	n.evOp = nw.opts.Platform.Operator(op)
 	n.gtpIP = n.ID.GTP.String()
+	n.pdpBase = events.PDPContext{GTPVersion: 1, MCC: op.MCC, MNC: op.MNC,
+		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP}
+	nw.opts.Platform.Tariff(&n.pdpBase, op)
 	hss, closer, err := nw.opts.DialHSS(ctx, n.ID, n)
 	if err != nil {
 		return nil, fmt.Errorf("sgsn: connecting %s (%s) to the HLR: %w", op.Name, plmn, err)

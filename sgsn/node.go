@@ -111,6 +111,7 @@ type Node struct {
 	// Written once when the node is made, and in every event of the node.
 	evOp    events.Operator
 	gtpIP   string
+	pdpBase events.PDPContext // what the node's PDP contexts share: PLMN, addresses, tariff
 	ggsnIPs addrStrings
 
 	mu   sync.Mutex
@@ -201,21 +202,22 @@ type Session struct {
 	ueIP, ggsnC, ggsnU   netip.Addr
 	teidC, teidU, rxTEID uint32
 	apn                  string
+	ci                   int // the cell, for pdp_context.ci to point at
 }
+
+// PDPSession is the session as its events describe it (events.PDPSource):
+// made of what the session was opened with, which does not change.
+func (s *Session) PDPSession() events.PDPSession { return s.info() }
 
 // info is the session as its events describe it.
 func (s *Session) info() events.PDPSession {
 	n, ue := s.node, s.ue
-	ci := int(ue.CI)
-	pc := events.PDPContext{
-		PDPContextID: s.pdpID, Created: time.Unix(0, s.created), GTPVersion: 1,
-		UEIP: s.ueIP, APN: s.apn, NSAPI: int(s.nsapi), IMSI: ue.IMSI, IMEISV: ue.IMEISV,
-		MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: int(ue.LAC), CI: &ci, RATType: int(ratGTP(ue.RAT)),
-		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP,
-		GGSNControlPlaneIPAddress: n.ggsnIPs.of(s.ggsnC), GGSNDataPlaneIPAddress: n.ggsnIPs.of(s.ggsnU),
-		TxTEIDControlPlane: s.teidC, TxTEIDDataPlane: s.teidU, RxTEID: s.rxTEID,
-	}
-	n.plat.Tariff(&pc, n.Operator)
+	pc := n.pdpBase
+	pc.PDPContextID, pc.Created = s.pdpID, time.Unix(0, s.created)
+	pc.UEIP, pc.APN, pc.NSAPI, pc.IMSI, pc.IMEISV = s.ueIP, s.apn, int(s.nsapi), ue.IMSI, ue.IMEISV
+	pc.LAC, pc.CI, pc.RATType = int(ue.LAC), &s.ci, int(ratGTP(ue.RAT))
+	pc.GGSNControlPlaneIPAddress, pc.GGSNDataPlaneIPAddress = n.ggsnIPs.of(s.ggsnC), n.ggsnIPs.of(s.ggsnU)
+	pc.TxTEIDControlPlane, pc.TxTEIDDataPlane, pc.RxTEID = s.teidC, s.teidU, s.rxTEID
 	// The encoder spells tunnel_created, ue_ip_address and session_id.
 	return events.PDPSession{SessionNum: uint64(s.pdpID), Context: pc}
 }
@@ -429,8 +431,8 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	s := &Session{node: n, reg: r, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
 		pdpID: n.ids.pdp.Add(1), created: n.plat.Clock.Now().UnixNano(), ueIP: res.EndUserAddress,
-		ggsnC: res.GGSNControlAddr, ggsnU: res.GGSNUserAddr, teidC: teidC, teidU: teidU, rxTEID: res.TEIDData, apn: apn}
-	info := s.info()
+		ggsnC: res.GGSNControlAddr, ggsnU: res.GGSNUserAddr, teidC: teidC, teidU: teidU, rxTEID: res.TEIDData, apn: apn,
+		ci: int(ue.CI)}
 	n.mu.Lock()
 	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
 		r.sessions = append(r.sessions, s)
@@ -448,7 +450,8 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	if ce := n.log.Check(zap.DebugLevel, "PDP context created"); ce != nil { // no fields built on a load run
 		ce.Write(zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("ip", s.ueIP))
 	}
-	return s, n.plat.Emit(events.CreatePDPContext(n.plat.Facts(ue.IMSI, ue.IMEI), n.evOp, info))
+	// The detail is built from s when the event is written (PDPSession).
+	return s, n.plat.Emit(events.CreatePDPContextOf(n.plat.Facts(ue.IMSI, ue.IMEI), &n.evOp, s))
 }
 
 func pdpRejectReason(c gtpc.Cause, apn string) string {
@@ -502,7 +505,7 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	if !res.Cause.Accepted() {
 		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.ue.IMSI), zap.Stringer("cause", res.Cause))
 	}
-	e := events.DeletePDPContext(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info(), rx, tx)
+	e := events.DeletePDPContextOf(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), &n.evOp, s, rx, tx)
 	return n.plat.Emit(e)
 }
 

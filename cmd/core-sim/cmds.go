@@ -625,7 +625,11 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		return err
 	}
 	checker := expect.New(sc)
-	stream.Observe(checker.Event)
+	if checker.WantsEvents() {
+		// Observed events are built in full on the simulation's goroutine
+		// (the others on the encoder's): observe only when needed.
+		stream.Observe(checker.Event)
+	}
 	if o.trace != nil {
 		stream.Observe(func(e *events.Event) {
 			checker.Event(e)
