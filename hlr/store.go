@@ -314,28 +314,29 @@ func expandName(p string, s *Subscriber) string {
 	if !strings.Contains(p, "{") {
 		return p
 	}
-	var b strings.Builder
+	var buf [64]byte // on the stack for most names: the result is the one allocation
+	b := buf[:0]
 	for {
 		i := strings.IndexByte(p, '{')
 		if i < 0 {
-			b.WriteString(p)
-			return b.String()
+			b = append(b, p...)
+			return string(b)
 		}
-		b.WriteString(p[:i])
+		b = append(b, p[:i]...)
 		j := strings.IndexByte(p[i:], '}') // checkPattern made sure it is there
 		switch p[i : i+j+1] {
 		case "{n}":
-			b.WriteString(strconv.Itoa(s.Index + 1))
+			b = strconv.AppendInt(b, int64(s.Index)+1, 10)
 		case "{imsi}":
-			b.WriteString(s.IMSI)
+			b = append(b, s.IMSI...)
 		case "{msisdn}":
-			b.WriteString(s.MSISDN)
+			b = append(b, s.MSISDN...)
 		case "{iccid}":
-			b.WriteString(s.ICCID)
+			b = append(b, s.ICCID...)
 		case "{imei}":
-			b.WriteString(s.IMEI)
+			b = append(b, s.IMEI...)
 		case "{id}":
-			b.WriteString(strconv.FormatInt(s.EndpointID, 10))
+			b = strconv.AppendInt(b, s.EndpointID, 10)
 		}
 		p = p[i+j+1:]
 	}

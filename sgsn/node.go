@@ -122,24 +122,33 @@ type Node struct {
 
 // addrStrings keeps the text of the last GGSN addresses seen, so that the
 // events of a node do not format the same few addresses again and again.
+// It is read for every PDP event on the stream's encoder goroutine: a
+// snapshot behind an atomic pointer, replaced (rarely) when an address is
+// new, so that reading takes no lock beside the node's own.
 type addrStrings struct {
-	mu    sync.Mutex
+	last atomic.Pointer[addrTexts]
+}
+
+type addrTexts struct {
 	addrs [2]netip.Addr
 	texts [2]string
-	next  int
 }
 
 func (a *addrStrings) of(ip netip.Addr) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for i, x := range a.addrs {
-		if x == ip && a.texts[i] != "" {
-			return a.texts[i]
+	old := a.last.Load()
+	if old != nil {
+		for i, x := range old.addrs {
+			if x == ip && old.texts[i] != "" {
+				return old.texts[i]
+			}
 		}
 	}
 	t := ip.String()
-	a.addrs[a.next], a.texts[a.next] = ip, t
-	a.next = (a.next + 1) % len(a.addrs)
+	next := &addrTexts{addrs: [2]netip.Addr{ip}, texts: [2]string{t}}
+	if old != nil { // keep the newest other one
+		next.addrs[1], next.texts[1] = old.addrs[0], old.texts[0]
+	}
+	a.last.Store(next) // a lost race only costs a formatting later
 	return t
 }
 
