@@ -25,6 +25,7 @@ import (
 
 	"github.com/core-sim/core-sim/applet"
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/internal/digits"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/scenarios"
@@ -96,17 +97,7 @@ func Add(first string, n int) string {
 		}
 		b[i] = first[i]
 	}
-	carry := uint64(n)
-	for i := len(b) - 1; i >= 0 && carry > 0; i-- {
-		d := uint64(b[i]-'0') + carry%10
-		carry /= 10
-		if d >= 10 {
-			d -= 10
-			carry++
-		}
-		b[i] = byte('0' + d)
-	}
-	if carry > 0 { // one more digit than first
+	if digits.Add(b, uint64(n)) > 0 { // one more digit than first
 		return addParsed(first, n)
 	}
 	return string(b)

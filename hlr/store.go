@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/core-sim/core-sim/internal/digits"
 	"github.com/core-sim/core-sim/s6a"
 )
 
@@ -139,16 +140,8 @@ func addDecimal(s string, n uint64) (string, bool) {
 	} else {
 		b = []byte(s)
 	}
-	for i := len(b) - 1; i >= 0 && n > 0; i-- {
-		d := uint64(b[i]-'0') + n%10
-		n /= 10
-		if d >= 10 {
-			d -= 10
-			n++
-		}
-		b[i] = byte('0' + d)
-	}
-	return string(b), n == 0
+	carry := digits.Add(b, n)
+	return string(b), carry == 0
 }
 
 var namePlaceholders = []string{"{n}", "{imsi}", "{msisdn}", "{iccid}", "{imei}", "{id}"}
