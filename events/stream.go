@@ -71,8 +71,11 @@ type encJob struct {
 
 var eventSlices = sync.Pool{New: func() any { s := make([]*Event, 0, batchEvents); return &s }}
 
-// Observe makes fn see every event as it is emitted, in order. Set it
-// before the first Emit; fn runs under the stream's lock and must be quick.
+// Observe makes fn see every event as it is emitted, in order, in full
+// (what CreatePDPContextOf and DeletePDPContextOf leave for later is built
+// on the caller's goroutine then, not on the encoder's: observe only when
+// needed). Set it before the first Emit; fn runs under the stream's lock
+// and must be quick.
 func (s *Stream) Observe(fn func(*Event)) { s.observe = fn }
 
 // NewStream writes NDJSON to w. If w is an io.Closer other than stdout or
