@@ -277,7 +277,6 @@ func (s *Stream) encode() {
 				b.Buf = strconv.AppendInt(b.Buf, e.Endpoint.ID, 10)
 			}
 			v := len(b.Buf)
-			e.complete() // before Resolve, which may read the detail
 			if e.Resolve != nil {
 				e.Resolve(e)
 			}
