@@ -127,7 +127,12 @@ func (h *HLR) UpdateLocation(req *s6a.UpdateLocationRequest) (ans *s6a.UpdateLoc
 		ans.Result, ans.ErrorMessage = r, msg
 		return ans, nil
 	}
-	r, off, ok := h.store.find(req.IMSI)
+	key, ok := parseIMSI(req.IMSI)
+	var r *storedRange
+	var off uint64
+	if ok {
+		r, off, ok = h.store.findKey(key)
+	}
 	if !ok {
 		return reject(s6a.ErrorUserUnknown, ReasonUnknownIMSI)
 	}
@@ -137,12 +142,14 @@ func (h *HLR) UpdateLocation(req *s6a.UpdateLocationRequest) (ans *s6a.UpdateLoc
 	if len(r.RATs) > 0 && !slices.Contains(r.RATs, req.RATType) {
 		return reject(s6a.ErrorRATNotAllowed, "RAT "+req.RATType.String()+" not allowed")
 	}
-	plmn := req.VisitedPLMN.String()
-	if slices.Contains(r.BlockedPLMNs, plmn) {
-		return reject(s6a.ErrorRoamingNotAllowed, "operator blacklisted: "+plmn)
-	}
-	if len(r.AllowedPLMNs) > 0 && !slices.Contains(r.AllowedPLMNs, plmn) {
-		return reject(s6a.ErrorRoamingNotAllowed, "roaming not allowed in PLMN "+plmn)
+	if len(r.BlockedPLMNs) > 0 || len(r.AllowedPLMNs) > 0 { // the PLMN spelt only to compare it
+		plmn := req.VisitedPLMN.String()
+		if slices.Contains(r.BlockedPLMNs, plmn) {
+			return reject(s6a.ErrorRoamingNotAllowed, "operator blacklisted: "+plmn)
+		}
+		if len(r.AllowedPLMNs) > 0 && !slices.Contains(r.AllowedPLMNs, plmn) {
+			return reject(s6a.ErrorRoamingNotAllowed, "roaming not allowed in PLMN "+plmn)
+		}
 	}
 	s6d := !req.Flags.IsS6a()
 	if s6d && len(r.APNs) == 0 {
@@ -152,17 +159,14 @@ func (h *HLR) UpdateLocation(req *s6a.UpdateLocationRequest) (ans *s6a.UpdateLoc
 	ans.Result = s6a.ResultSuccess
 	ans.ULAFlags = s6a.ULAFlagSeparationIndication
 	if req.Flags&s6a.ULRSkipSubscriberData == 0 {
-		sub := r.subscriber(req.IMSI, off)
-		ans.Subscription = &s6a.SubscriptionData{MSISDN: sub.MSISDN}
+		// Only the MSISDN and the APNs are sent: the rest of the
+		// subscriber (names, ICCID, IMEI) is not built.
+		ans.Subscription = &s6a.SubscriptionData{MSISDN: r.msisdn(off)}
 		if s6d || req.Flags&s6a.ULRGPRSSubscriptionDataInd != 0 {
-			ans.Subscription.GPRS = make([]s6a.PDPContext, len(sub.APNs))
-			for i, apn := range sub.APNs {
-				ans.Subscription.GPRS[i] = s6a.PDPContext{ContextID: uint32(i + 1), PDPType: s6a.PDPTypeIPv4, APN: apn}
-			}
+			ans.Subscription.GPRS = r.gprs // shared: answers are read, never changed
 		}
 	}
 
-	key, _ := parseIMSI(req.IMSI)
 	id := h.nodeID(req.Origin)
 	sh := h.shard(key)
 	sh.mu.Lock()

@@ -90,6 +90,9 @@ type storedRange struct {
 	index int
 	key   imsiKey // of FirstIMSI
 	last  uint64  // numeric value of the last IMSI
+	// gprs is the GPRS subscription data of every subscriber of the range
+	// (one PDP context per APN), shared read-only by the answers.
+	gprs []s6a.PDPContext
 }
 
 // imsiKey orders IMSIs by digit count, then value, so that "0010..." and
@@ -198,7 +201,11 @@ func NewStore(ranges []Range) (*Store, error) {
 		if err := checkPattern(r.EndpointName); err != nil {
 			return nil, fail("EndpointName", "%v", err)
 		}
-		s.ranges = append(s.ranges, storedRange{Range: r, index: i, key: key, last: last})
+		gprs := make([]s6a.PDPContext, len(r.APNs))
+		for j, apn := range r.APNs {
+			gprs[j] = s6a.PDPContext{ContextID: uint32(j + 1), PDPType: s6a.PDPTypeIPv4, APN: apn}
+		}
+		s.ranges = append(s.ranges, storedRange{Range: r, index: i, key: key, last: last, gprs: gprs})
 		s.total += r.Count
 	}
 	slices.SortFunc(s.ranges, func(a, b storedRange) int {
@@ -265,6 +272,11 @@ func (s *Store) find(imsi string) (*storedRange, uint64, bool) {
 	if !ok {
 		return nil, 0, false
 	}
+	return s.findKey(key)
+}
+
+// findKey is find of a parsed IMSI.
+func (s *Store) findKey(key imsiKey) (*storedRange, uint64, bool) {
 	// The first range starting after key; the candidate is the one before.
 	i, _ := slices.BinarySearchFunc(s.ranges, key, func(r storedRange, k imsiKey) int {
 		if k.less(r.key) {
@@ -280,6 +292,15 @@ func (s *Store) find(imsi string) (*storedRange, uint64, bool) {
 		return nil, 0, false
 	}
 	return r, key.value - r.key.value, true
+}
+
+// msisdn is the MSISDN of the range's subscriber off, or "".
+func (r *storedRange) msisdn(off uint64) string {
+	if r.FirstMSISDN == "" {
+		return ""
+	}
+	m, _ := addDecimal(r.FirstMSISDN, off)
+	return m
 }
 
 func (r *storedRange) subscriber(imsi string, off uint64) Subscriber {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -251,7 +252,15 @@ type counters struct {
 // <DiameterIdentity>;<high 32 bits>;<low 32 bits>;<optional value>.
 func (n *Node) sessionID(kind string) string {
 	v := n.ids.session.Add(1)
-	return fmt.Sprintf("%s;%d;%d;%s", n.ID.Diameter.Host, v>>32, v&0xffffffff, kind)
+	var buf [128]byte // on the stack for the usual host names: the string is the one allocation
+	b := append(buf[:0], n.ID.Diameter.Host...)
+	b = append(b, ';')
+	b = strconv.AppendUint(b, v>>32, 10)
+	b = append(b, ';')
+	b = strconv.AppendUint(b, v&0xffffffff, 10)
+	b = append(b, ';')
+	b = append(b, kind...)
+	return string(b)
 }
 
 func (n *Node) reg(imsi string, create bool) *registration {

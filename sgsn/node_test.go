@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"strings"
@@ -292,4 +293,33 @@ func TestAddrStringsSpellEveryAddress(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestSessionIDsAreRFC6733Shaped: <DiameterIdentity>;<high 32 bits>;<low 32
+// bits>;<kind>, distinct per request, the high part counting once the low
+// part wraps.
+func TestSessionIDsAreRFC6733Shaped(t *testing.T) {
+	n, hss, _, _ := newTestNode(t)
+	ctx := context.Background()
+	ue := UE{IMSI: known, IMEI: "355050900000127", IMEISV: "3550509000001201", RAT: world.UTRAN, LAC: 1, CI: 2}
+	n.ids.session.Store(1<<32 - 2) // the next two ids straddle the low part's wrap
+	if err := n.UpdateLocation(ctx, ue); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.UpdateGPRSLocation(ctx, ue); err != nil {
+		t.Fatal(err)
+	}
+	host := n.ID.Diameter.Host
+	want := []string{host + ";0;4294967295;ulr", host + ";1;0;ulr"}
+	if len(hss.ulrs) != 2 {
+		t.Fatalf("%d ULRs, want 2", len(hss.ulrs))
+	}
+	for i, w := range want {
+		if got := hss.ulrs[i].SessionID; got != w {
+			t.Errorf("ULR %d Session-Id %q, want %q", i, got, w)
+		}
+		if got := fmt.Sprintf("%s;%d;%d;%s", host, uint64(1<<32-1+i)>>32, uint64(1<<32-1+i)&0xffffffff, "ulr"); got != w {
+			t.Errorf("want %q disagrees with the RFC 6733 shape %q", w, got)
+		}
+	}
 }

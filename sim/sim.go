@@ -14,6 +14,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -148,6 +149,17 @@ type Scheduler struct {
 // New makes a scheduler whose virtual time starts at start.
 func New(start time.Time, speed float64) *Scheduler {
 	return &Scheduler{start: start, now: start, speed: speed}
+}
+
+// Grow makes room for n more scheduled actions at once, so that a run
+// that schedules an action for each of a million devices does not grow
+// the queue step by step (and leave the steps to the collector).
+func (s *Scheduler) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	s.q.keys = slices.Grow(s.q.keys, n)
+	s.q.slots = slices.Grow(s.q.slots, n)
 }
 
 // Now is the current virtual time.

@@ -153,3 +153,31 @@ func TestQueueOrderAgainstSort(t *testing.T) {
 		t.Fatalf("%d keys, %d pending, %d slots with %d free", q.len(), len(pending), len(q.slots), len(q.free))
 	}
 }
+
+// TestGrowKeepsOrderAndRoom: room made up front is used without moving the
+// queue, and what was scheduled before and after still runs in order.
+func TestGrowKeepsOrderAndRoom(t *testing.T) {
+	start := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	s := New(start, Max)
+	var got []int
+	s.After(3*time.Second, func() { got = append(got, 3) })
+	s.Grow(1000)
+	if c := cap(s.q.keys); c < 1001 {
+		t.Fatalf("cap(keys) %d after Grow(1000) with one scheduled, want at least 1001", c)
+	}
+	keys := &s.q.keys[:1][0]
+	for i := 999; i >= 1; i-- {
+		s.After(time.Duration(i)*time.Millisecond, func() { got = append(got, -i) })
+	}
+	if &s.q.keys[0] != keys {
+		t.Error("the queue moved although Grow made room for it")
+	}
+	s.Grow(0)
+	s.Grow(-1)
+	if err := s.Run(context.Background(), start.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1000 || got[0] != -1 || got[998] != -999 || got[999] != 3 {
+		t.Fatalf("ran %d actions, first %d, last %d", len(got), got[0], got[len(got)-1])
+	}
+}
