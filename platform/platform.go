@@ -62,9 +62,14 @@ type Platform struct {
 	Stream    *events.Stream
 	Pacer     *events.Pacer // nil: as fast as the run goes
 
+	// Written for every session on the simulation's goroutine, on cache
+	// lines apart from the fields above, which the stream's encoder reads
+	// for every event.
+	_    [64]byte
 	mu   sync.Mutex
 	ips  dense.Table[uint32]  // the last UE address of each endpoint: IPv4, 0 if none
 	ips6 map[int64]netip.Addr // or another address
+	_    [64]byte
 
 	resolve     func(*events.Event) // p.fill, made once
 	resolveOnce sync.Once

@@ -115,10 +115,15 @@ type Node struct {
 	pdpBase events.PDPContext // what the node's PDP contexts share: PLMN, addresses, tariff
 	ggsnIPs addrStrings
 
+	// What the simulation's goroutine writes, on cache lines of its own:
+	// the fields above are read for every event on the stream's encoder
+	// goroutine, and a lock word beside them sent their line back and
+	// forth between the processors.
+	_    [64]byte
 	mu   sync.Mutex
 	regs map[digitsKey]*registration
-
-	ids *counters
+	ids  *counters
+	_    [64]byte
 }
 
 // addrStrings keeps the text of the last GGSN addresses seen, so that the
