@@ -161,7 +161,9 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 	configs := map[string]*applet.Config{}
 	all := Devices(sc)
 	r.devs = make([]device, len(all))
-	s.Grow(len(all)) // a device has about one action scheduled at a time
+	if r.only < 0 {
+		s.Grow(len(all)) // a device has about one action scheduled at a time
+	}
 	for i := range all {
 		d := all[i]
 		f := d.Fleet
