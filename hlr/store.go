@@ -308,9 +308,7 @@ func (r *storedRange) subscriber(imsi string, off uint64) Subscriber {
 		IMSI: imsi, Enabled: r.Enabled, AllowedPLMNs: r.AllowedPLMNs, BlockedPLMNs: r.BlockedPLMNs,
 		RATs: r.RATs, APNs: r.APNs, Range: r.index, Index: int(off),
 	}
-	if r.FirstMSISDN != "" {
-		sub.MSISDN, _ = addDecimal(r.FirstMSISDN, off)
-	}
+	sub.MSISDN = r.msisdn(off)
 	if r.FirstICCID != "" {
 		sub.ICCID, _ = addDecimal(r.FirstICCID, off)
 	}

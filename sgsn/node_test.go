@@ -318,8 +318,13 @@ func TestSessionIDsAreRFC6733Shaped(t *testing.T) {
 		if got := hss.ulrs[i].SessionID; got != w {
 			t.Errorf("ULR %d Session-Id %q, want %q", i, got, w)
 		}
-		if got := fmt.Sprintf("%s;%d;%d;%s", host, uint64(1<<32-1+i)>>32, uint64(1<<32-1+i)&0xffffffff, "ulr"); got != w {
-			t.Errorf("want %q disagrees with the RFC 6733 shape %q", w, got)
+	}
+	// Across the counter's range, as fmt spells the RFC's shape.
+	for _, v := range []uint64{0, 9, 1<<32 - 1, 1 << 32, 1<<63 + 12345, 1<<64 - 2} {
+		n.ids.session.Store(v)
+		want := fmt.Sprintf("%s;%d;%d;%s", host, (v+1)>>32, (v+1)&0xffffffff, "pur")
+		if got := n.sessionID("pur"); got != want {
+			t.Errorf("after %d: Session-Id %q, want %q", v, got, want)
 		}
 	}
 }
