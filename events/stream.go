@@ -60,10 +60,13 @@ type Stream struct {
 	stopTick               chan struct{}
 	handoffs, lastHandoffs int // handoffs so far, and at the last tick
 
+	mark, markSent int64 // Mark's time, and the last one handed to the encoder
+
 	Statuses Statuses
 }
 
 type encJob struct {
+	mark    int64 // set: a Mark for the output
 	events  []*Event
 	batch   *sink.Batch   // set: a batch already encoded (usage records)
 	flushed chan struct{} // set: a flush, closed once the output has delivered
@@ -194,8 +197,8 @@ func (s *Stream) Emit(e *Event) error {
 	return nil
 }
 
-// handoff passes the pending events and usage records to the encoder;
-// under s.mu.
+// handoff passes the pending events and usage records to the encoder,
+// then the last Mark if it moved; under s.mu.
 func (s *Stream) handoff() {
 	if s.usage != nil {
 		s.usage.Seal()
@@ -203,12 +206,35 @@ func (s *Stream) handoff() {
 		s.usage = nil
 		s.handoffs++
 	}
-	if len(s.pending) == 0 {
-		return
+	if len(s.pending) > 0 {
+		s.enc <- encJob{events: s.pending}
+		s.handoffs++
+		s.pending = *eventSlices.Get().(*[]*Event)
 	}
-	s.enc <- encJob{events: s.pending}
-	s.handoffs++
-	s.pending = *eventSlices.Get().(*[]*Event)
+	if s.mark > s.markSent {
+		s.enc <- encJob{mark: s.mark}
+		s.markSent = s.mark
+		s.handoffs++
+	}
+}
+
+// Marker is an Output that wants to know how far the events have come:
+// Mark(at) follows every record whose time (sink.Record.At) is before at,
+// and no later record is before at.
+type Marker interface{ Mark(at int64) }
+
+// Mark tells the output, in order with the records, that no event emitted
+// from now on is earlier than at (Unix nanoseconds of virtual time). It
+// reaches the output with the next hand-off (a full batch, a flush, or
+// within handoffEvery). The lanes of a run in several processes use it
+// (sim.Scheduler.Watch) so that the merge of their events need not wait
+// for a lane that has nothing to show.
+func (s *Stream) Mark(at int64) {
+	s.mu.Lock()
+	if at > s.mark {
+		s.mark = at
+	}
+	s.mu.Unlock()
 }
 
 // UsageOn says whether a sink takes the usage stream: when none does,
@@ -259,8 +285,15 @@ func (s *Stream) encode() {
 	// for every event, and a read here per event would pull that cache
 	// line across cores each time.
 	out, format := s.out, s.format
+	marker, _ := out.(Marker)
 	var frags fragments
 	for j := range s.enc {
+		if j.mark != 0 {
+			if marker != nil {
+				marker.Mark(j.mark)
+			}
+			continue
+		}
 		if j.flushed != nil {
 			out.Flush()
 			close(j.flushed)
@@ -287,6 +320,9 @@ func (s *Stream) encode() {
 				panic(fmt.Sprintf("events: encoding event %d: %v", e.ID, err))
 			}
 			b.Add(e.ID, int(e.Type), e.Alert, k, v)
+			if !e.at.IsZero() {
+				b.Records[len(b.Records)-1].At = e.at.UnixNano()
+			}
 		}
 		b.Seal()
 		out.Submit(b)

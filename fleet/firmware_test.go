@@ -81,7 +81,7 @@ func (r *recorder) Switched(d *Device, at time.Time, dec applet.Decision) {
 func (r *recorder) Service(*Device, time.Time, bool) {}
 
 // run runs a scenario against the in-memory network.
-func run(t *testing.T, yaml string, allowed map[string][]string) (*network, *recorder, *Runner) {
+func run(t *testing.T, yaml string, allowed map[string][]string, opts ...Option) (*network, *recorder, *Runner) {
 	t.Helper()
 	sc, err := scenarios.Parse("t.yaml", []byte(yaml))
 	if err != nil {
@@ -96,7 +96,7 @@ func run(t *testing.T, yaml string, allowed map[string][]string) (*network, *rec
 			return n, io.NopCloser(&bytes.Buffer{}), nil
 		}})
 	rec := &recorder{}
-	r, err := NewRunner(sc, s, nw, rec, nil)
+	r, err := NewRunner(sc, s, nw, rec, nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,5 +242,68 @@ func TestSameSeedSameRun(t *testing.T) {
 	b, _, _ := run(t, scenarioWith(""), firmwareNetwork)
 	if strings.Join(a.ulrs, "\n") != strings.Join(b.ulrs, "\n") || strings.Join(a.apns, "\n") != strings.Join(b.apns, "\n") {
 		t.Errorf("two runs of the same scenario differ")
+	}
+}
+
+// byIMSI groups a run's "time imsi ..." lines by IMSI, in order.
+func byIMSI(lines []string) map[string][]string {
+	out := map[string][]string{}
+	for _, l := range lines {
+		imsi := strings.Fields(l)[1]
+		out[imsi] = append(out[imsi], l)
+	}
+	return out
+}
+
+// Lanes split the fleet: each device runs in exactly one lane, and does
+// there what it does in the whole fleet (its own random stream, the same
+// requests at the same virtual times).
+func TestLanesSplitTheFleet(t *testing.T) {
+	yaml := strings.Replace(scenarioWith(""), "count: 1", "count: 7", 1)
+	whole, _, wr := run(t, yaml, firmwareNetwork)
+	if n := len(wr.States()); n != 7 {
+		t.Fatalf("whole fleet: %d devices", n)
+	}
+	wantULR, wantAPN := byIMSI(whole.ulrs), byIMSI(whole.apns)
+	if len(wantULR) < 7 {
+		t.Fatalf("whole fleet: %d IMSIs registered, want every device's", len(wantULR))
+	}
+	const lanes = 3
+	gotULR, gotAPN := map[string][]string{}, map[string][]string{}
+	seen := map[int]int{}
+	for k := 0; k < lanes; k++ {
+		n, _, r := run(t, yaml, firmwareNetwork, Lane(k, lanes))
+		for _, st := range r.States() {
+			seen[st.Device.Index]++
+			if st.Device.Index%lanes != k {
+				t.Errorf("lane %d holds device %d", k, st.Device.Index)
+			}
+		}
+		for imsi, l := range byIMSI(n.ulrs) {
+			if gotULR[imsi] != nil {
+				t.Errorf("IMSI %s registered in two lanes", imsi)
+			}
+			gotULR[imsi] = l
+		}
+		for imsi, l := range byIMSI(n.apns) {
+			gotAPN[imsi] = l
+		}
+	}
+	if len(seen) != 7 {
+		t.Errorf("the lanes hold devices %v, want each of 0 to 6 once", seen)
+	}
+	for imsi, want := range wantULR {
+		if got := strings.Join(gotULR[imsi], "\n"); got != strings.Join(want, "\n") {
+			t.Errorf("IMSI %s: in its lane\n%s\nin the whole fleet\n%s", imsi, got, strings.Join(want, "\n"))
+		}
+	}
+	for imsi, want := range wantAPN {
+		if got := strings.Join(gotAPN[imsi], "\n"); got != strings.Join(want, "\n") {
+			t.Errorf("IMSI %s: sessions in its lane\n%s\nin the whole fleet\n%s", imsi, got, strings.Join(want, "\n"))
+		}
+	}
+	if _, err := NewRunner(&scenarios.Scenario{}, sim.New(time.Time{}, sim.Max), nil, nil, nil, Lane(3, 3)); err == nil ||
+		!strings.Contains(err.Error(), "lane 3 of 3") {
+		t.Errorf("lane 3 of 3: %v, want it refused", err)
 	}
 }

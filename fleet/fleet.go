@@ -130,6 +130,8 @@ type Runner struct {
 	usage map[*device]*usage // the open sessions' usage records, when a sink takes them
 	tr    *trace.Recorder    // set: the devices' steps are traced
 	only  int                // the one device that runs; -1 for all
+	lane  int                // this runner has the devices whose position is lane modulo lanes
+	lanes int
 	sc    *scenarios.Scenario
 	s     *sim.Scheduler
 	nw    *sgsn.Network
@@ -146,25 +148,39 @@ type Option func(*Runner)
 // its own plan, its own random stream, the same as in the whole fleet.
 func Only(i int) Option { return func(r *Runner) { r.only = i } }
 
+// Lane makes the runner one of n lanes (core-sim run --procs n): it holds
+// and runs the devices whose position in the scenario (fleets in order,
+// 0-based) is k modulo n, each with the random stream it has in the whole
+// fleet. Outages act on the lane's devices.
+func Lane(k, n int) Option { return func(r *Runner) { r.lane, r.lanes = k, n } }
+
 // NewRunner prepares the devices and schedules their plans.
 func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs Observer, log *zap.Logger, opts ...Option) (*Runner, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs, only: -1}
+	r := &Runner{sc: sc, s: s, nw: nw, log: log, obs: obs, only: -1, lanes: 1}
 	for _, o := range opts {
 		o(r)
+	}
+	if r.lanes < 1 || r.lane < 0 || r.lane >= r.lanes {
+		return nil, fmt.Errorf("fleet: lane %d of %d: want 0 to %d", r.lane, r.lanes, r.lanes-1)
 	}
 	if nw.UsageOn() {
 		r.usage = map[*device]*usage{}
 	}
 	configs := map[string]*applet.Config{}
 	all := Devices(sc)
-	r.devs = make([]device, len(all))
-	if r.only < 0 {
-		s.Grow(len(all)) // a device has about one action scheduled at a time
+	n := 0
+	if r.lane < len(all) {
+		n = (len(all) - r.lane + r.lanes - 1) / r.lanes
 	}
-	for i := range all {
+	r.devs = make([]device, n)
+	if r.only < 0 {
+		s.Grow(n) // a device has about one action scheduled at a time
+	}
+	for j := range r.devs {
+		i := r.lane + j*r.lanes // the device's position in the scenario
 		d := all[i]
 		f := d.Fleet
 		cfg, ok := configs[f.Name]
@@ -179,7 +195,7 @@ func NewRunner(sc *scenarios.Scenario, s *sim.Scheduler, nw *sgsn.Network, obs O
 		if err != nil {
 			return nil, fmt.Errorf("%s: fleet %s: %w", sc.File, f.Name, err)
 		}
-		dev := &r.devs[i]
+		dev := &r.devs[j]
 		*dev = device{Device: d, r: r, sim: st, rnd: *rand.NewPCG(uint64(sc.Seed), uint64(i))}
 		if r.only < 0 || r.only == i {
 			dev.plan()

@@ -38,6 +38,12 @@ type Config struct {
 	ControlAddr netip.Addr
 	// UserAddr is the GGSN Address for user traffic; default ControlAddr.
 	UserAddr netip.Addr
+	// Lane and Lanes, when Lanes > 1, make this GGSN one of Lanes that
+	// share the APNs' pools (core-sim run --procs: one GGSN per process).
+	// It hands out only the pool addresses, TEIDs and charging ids equal
+	// to Lane modulo Lanes, so that no two lanes hand out the same one and
+	// each lane's allocations depend on its own requests alone.
+	Lane, Lanes int
 }
 
 // DefaultAPNs are the APNs of the IoT platform core-sim emulates, each with
@@ -82,6 +88,8 @@ type GGSN struct {
 	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
 	nextTEID uint32
 	nextCID  uint32
+	lane     uint32 // allocations are lane modulo step
+	step     uint32
 }
 
 type subscriberKey struct {
@@ -154,7 +162,14 @@ func New(cfg Config) (*GGSN, error) {
 	if !cfg.UserAddr.IsValid() {
 		cfg.UserAddr = cfg.ControlAddr
 	}
+	if cfg.Lanes < 1 {
+		cfg.Lanes = 1
+	}
+	if cfg.Lane < 0 || cfg.Lane >= cfg.Lanes || cfg.Lanes > 1024 {
+		return nil, fmt.Errorf("ggsn: lane %d of %d: want 0 to %d, and at most 1024 lanes", cfg.Lane, cfg.Lanes, cfg.Lanes-1)
+	}
 	g := &GGSN{
+		lane: uint32(cfg.Lane), step: uint32(cfg.Lanes), nextTEID: uint32(cfg.Lane), nextCID: uint32(cfg.Lane),
 		control: cfg.ControlAddr.Unmap(),
 		user:    cfg.UserAddr.Unmap(),
 		apns:    make(map[string]*pool),
@@ -171,7 +186,7 @@ func New(cfg Config) (*GGSN, error) {
 		if _, dup := g.apns[key]; dup {
 			return nil, fmt.Errorf("ggsn: APN %q configured twice (names are case-insensitive)", a.Name)
 		}
-		p, err := newPool(a)
+		p, err := newPool(a, uint32(cfg.Lane), uint32(cfg.Lanes))
 		if err != nil {
 			return nil, fmt.Errorf("ggsn: APN %q: %w", a.Name, err)
 		}
@@ -217,12 +232,14 @@ type pool struct {
 	prefix netip.Prefix
 	first  uint32 // first host address
 	size   uint32 // number of host addresses
+	start  uint32 // the lane's first offset
+	step   uint32 // the lane's offsets are start, start+step, ...
 	next   uint32 // offset of the first never-used address
 	free   []uint32
 	head   int // free[head:] are the released offsets waiting
 }
 
-func newPool(a APN) (*pool, error) {
+func newPool(a APN, lane, lanes uint32) (*pool, error) {
 	p := a.Pool
 	switch {
 	case !p.IsValid():
@@ -236,12 +253,11 @@ func newPool(a APN) (*pool, error) {
 	}
 	b := p.Addr().As4()
 	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	return &pool{
-		apn:    a.Name,
-		prefix: p,
-		first:  base + 1,                     // skip the network address
-		size:   uint32(1)<<(32-p.Bits()) - 2, // and the broadcast address
-	}, nil
+	size := uint32(1)<<(32-p.Bits()) - 2 // the network and broadcast addresses skipped
+	if lane >= size {
+		return nil, fmt.Errorf("pool %v: %d host addresses, too few for lane %d of %d", p, size, lane, lanes)
+	}
+	return &pool{apn: a.Name, prefix: p, first: base + 1, size: size, start: lane, step: lanes, next: lane}, nil
 }
 
 func (p *pool) allocate() (netip.Addr, bool) {
@@ -249,7 +265,7 @@ func (p *pool) allocate() (netip.Addr, bool) {
 	switch {
 	case p.next < p.size:
 		off = p.next
-		p.next++
+		p.next += p.step
 	case p.head < len(p.free):
 		off = p.free[p.head]
 		p.head++
@@ -270,7 +286,12 @@ func (p *pool) release(a netip.Addr) {
 	p.free = append(p.free, v-p.first)
 }
 
-func (p *pool) inUse() int { return int(p.next) - (len(p.free) - p.head) }
+func (p *pool) inUse() int {
+	return int((min(p.next, p.size)-p.start+p.step-1)/p.step) - (len(p.free) - p.head)
+}
+
+// capacity is the number of addresses the pool hands out (the lane's share).
+func (p *pool) capacity() int { return int((p.size - p.start + p.step - 1) / p.step) }
 
 // CreatePDPContext decides on a Create PDP Context Request: 219 for an APN
 // not served, 220 for a PDP type other than IPv4, 211 when the APN's pool
@@ -300,9 +321,10 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 		return res
 	}
 	teid := g.allocateTEID()
-	g.nextCID++
-	if g.nextCID == 0 {
-		g.nextCID = 1
+	if g.nextCID += g.step; g.nextCID < g.step { // wrapped
+		if g.nextCID = g.lane; g.nextCID == 0 {
+			g.nextCID = g.step
+		}
 	}
 	c := &PDPContext{
 		IMSI: req.IMSI, MSISDN: req.MSISDN, APN: p.apn, NSAPI: req.NSAPI,
@@ -326,11 +348,14 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 	return res
 }
 
-// allocateTEID returns the next free control TEID in 1..2^31-1. Called with
-// g.mu held.
+// allocateTEID returns the next free control TEID in 1..2^31-1 (of the
+// lane's, in a GGSN of several lanes). Called with g.mu held.
 func (g *GGSN) allocateTEID() uint32 {
 	for {
-		g.nextTEID = (g.nextTEID + 1) &^ teidData
+		if g.nextTEID += g.step; g.nextTEID >= teidData {
+			g.nextTEID = g.lane
+			continue
+		}
 		if g.nextTEID == 0 {
 			continue
 		}
@@ -427,7 +452,7 @@ func (g *GGSN) Pools() []PoolUsage {
 	defer g.mu.Unlock()
 	out := make([]PoolUsage, 0, len(g.pools))
 	for _, p := range g.pools {
-		out = append(out, PoolUsage{APN: p.apn, Pool: p.prefix, InUse: p.inUse(), Capacity: int(p.size)})
+		out = append(out, PoolUsage{APN: p.apn, Pool: p.prefix, InUse: p.inUse(), Capacity: p.capacity()})
 	}
 	return out
 }

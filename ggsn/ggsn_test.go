@@ -36,6 +36,9 @@ func TestNewValidates(t *testing.T) {
 		{"host bits", Config{APNs: []APN{{"em", p("10.0.0.1/24")}}}, "did you mean 10.0.0.0/24"},
 		{"too small", Config{APNs: []APN{{"em", p("10.0.0.0/31")}}}, "fewer than 2"},
 		{"overlap", Config{APNs: []APN{{"em", p("10.0.0.0/16")}, {"emnify", p("10.0.5.0/24")}}}, "overlaps"},
+		{"lane out of range", Config{Lane: 2, Lanes: 2}, "lane 2 of 2"},
+		{"negative lane", Config{Lane: -1, Lanes: 2}, "lane -1 of 2"},
+		{"pool too small for the lane", Config{APNs: []APN{{"em", p("10.0.0.0/30")}}, Lane: 2, Lanes: 3}, "too few for lane 2 of 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +256,70 @@ func BenchmarkGGSNCreateDelete(b *testing.B) {
 		del.TEID = res.TEIDControl
 		if g.DeletePDPContext(sgsn, del).Cause != gtpc.CauseRequestAccepted {
 			b.Fatal("delete failed")
+		}
+	}
+}
+
+// Lanes of one pool hand out disjoint addresses, TEIDs and charging ids,
+// each lane its own share in order, and together all of the pool.
+func TestLanesShareThePool(t *testing.T) {
+	const lanes = 3
+	apns := []APN{{"em", netip.MustParsePrefix("10.0.0.0/29")}} // 6 host addresses: 2 per lane
+	seenIP, seenTEID, seenCID := map[netip.Addr]int{}, map[uint32]int{}, map[uint32]int{}
+	for lane := 0; lane < lanes; lane++ {
+		g, err := New(Config{APNs: apns, Lane: lane, Lanes: lanes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := g.Pools()[0]; u.Capacity != 2 || u.InUse != 0 {
+			t.Fatalf("lane %d: pool usage %+v, want capacity 2, none in use", lane, u)
+		}
+		var teids []uint32
+		for i := 0; i < 2; i++ {
+			res := g.CreatePDPContext(sgsn, createReq(fmt.Sprintf("90170000000000%d", i), "em"))
+			if res.Cause != gtpc.CauseRequestAccepted {
+				t.Fatalf("lane %d, create %d: cause %v", lane, i, res.Cause)
+			}
+			want := netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + lane + i*lanes)})
+			if res.EndUserAddress != want {
+				t.Errorf("lane %d, create %d: address %v, want %v", lane, i, res.EndUserAddress, want)
+			}
+			if res.TEIDControl%lanes != uint32(lane) || res.ChargingID%lanes != uint32(lane) || res.TEIDControl == 0 || res.ChargingID == 0 {
+				t.Errorf("lane %d: TEID %d, charging id %d: not of the lane, or 0", lane, res.TEIDControl, res.ChargingID)
+			}
+			seenIP[res.EndUserAddress]++
+			seenTEID[res.TEIDControl]++
+			seenCID[res.ChargingID]++
+			teids = append(teids, res.TEIDControl)
+		}
+		if u := g.Pools()[0]; u.InUse != 2 {
+			t.Fatalf("lane %d: %d in use, want 2", lane, u.InUse)
+		}
+		if res := g.CreatePDPContext(sgsn, createReq("901700000000009", "em")); res.Cause != gtpc.CauseAllDynamicAddressesOccupied {
+			t.Errorf("lane %d: a third create got %v, want the pool exhausted", lane, res.Cause)
+		}
+		// A released address comes back to its own lane.
+		g.DeletePDPContext(sgsn, &gtpc.DeletePDPContextRequest{TEID: teids[0]})
+		res := g.CreatePDPContext(sgsn, createReq("901700000000009", "em"))
+		if want := netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + lane)}); res.EndUserAddress != want {
+			t.Errorf("lane %d: after a release got %v, want %v again", lane, res.EndUserAddress, want)
+		}
+	}
+	if len(seenIP) != 6 || len(seenTEID) != 6 || len(seenCID) != 6 {
+		t.Errorf("the lanes handed out %d addresses, %d TEIDs, %d charging ids; want 6 distinct of each", len(seenIP), len(seenTEID), len(seenCID))
+	}
+}
+
+// One lane (the default) allocates as a GGSN always has: 1, 2, 3...
+func TestOneLaneCountsFromOne(t *testing.T) {
+	g, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint32(1); i <= 3; i++ {
+		res := g.CreatePDPContext(sgsn, createReq(fmt.Sprintf("90170000000000%d", i), "em"))
+		if res.TEIDControl != i || res.ChargingID != i {
+			t.Fatalf("create %d: TEID %d, charging id %d", i, res.TEIDControl, res.ChargingID)
 		}
 	}
 }

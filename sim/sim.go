@@ -144,6 +144,17 @@ type Scheduler struct {
 	ran     uint64
 	stopped bool
 	shown   atomic.Int64 // now, for readers on other goroutines (progress)
+	watch   func(next int64)
+	every   uint64
+}
+
+// Watch makes Run tell fn the virtual time (Unix nanoseconds) of the next
+// action before it runs it, every so many actions and before each wait
+// for the wall clock: nothing Run does later happens before that time.
+// It is how a lane of a run in several processes tells the merge of the
+// events how far it has come when it has no event to show for it.
+func (s *Scheduler) Watch(every int, fn func(next int64)) {
+	s.watch, s.every = fn, uint64(max(every, 1))
 }
 
 // New makes a scheduler whose virtual time starts at start.
@@ -224,9 +235,15 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 			break
 		}
 		at := time.Unix(0, next.at).In(s.start.Location())
+		if s.watch != nil && s.ran%s.every == 0 {
+			s.watch(next.at)
+		}
 		if s.speed > 0 {
 			due := wall.Add(time.Duration(float64(at.Sub(s.start)) / s.speed))
 			if d := time.Until(due); d > 0 {
+				if s.watch != nil {
+					s.watch(next.at)
+				}
 				t := time.NewTimer(d)
 				select {
 				case <-ctx.Done():

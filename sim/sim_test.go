@@ -181,3 +181,40 @@ func TestGrowKeepsOrderAndRoom(t *testing.T) {
 		t.Fatalf("ran %d actions, first %d, last %d", len(got), got[0], got[len(got)-1])
 	}
 }
+
+// Watch reports, before actions run, a time no later action precedes:
+// every n actions at full speed, and before every wait at a finite speed.
+func TestWatchReportsALowerBound(t *testing.T) {
+	for _, speed := range []float64{Max, 1} {
+		s := New(t0, speed)
+		var ran []int64 // each action's time
+		var marks [][2]int64
+		s.Watch(3, func(next int64) { marks = append(marks, [2]int64{next, int64(len(ran))}) })
+		for i := 0; i < 10; i++ {
+			d := time.Duration(i/2) * time.Millisecond // pairs of actions at one time
+			s.After(d, func() { ran = append(ran, s.Now().UnixNano()) })
+		}
+		if err := s.Run(context.Background(), t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if len(ran) != 10 {
+			t.Fatalf("speed %g: ran %d actions", speed, len(ran))
+		}
+		if speed == Max && len(marks) != 4 { // before actions 0, 3, 6 and 9
+			t.Errorf("speed %g: %d marks %v, want 4", speed, len(marks), marks)
+		}
+		if speed != Max && len(marks) < 5 { // and before waiting for each new time
+			t.Errorf("speed %g: %d marks %v, want one per wait too", speed, len(marks), marks)
+		}
+		for _, m := range marks {
+			for _, at := range ran[m[1]:] {
+				if at < m[0] {
+					t.Fatalf("speed %g: mark %d before action %d, which ran at %d", speed, m[0], m[1], at)
+				}
+			}
+			if m[1] < int64(len(ran)) && ran[m[1]] != m[0] {
+				t.Errorf("speed %g: mark %d is not the next action's time %d", speed, m[0], ran[m[1]])
+			}
+		}
+	}
+}

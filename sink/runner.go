@@ -65,6 +65,13 @@ func (b *Batch) Seal() {
 // Len is the number of records.
 func (b *Batch) Len() int { return len(b.Records) }
 
+// Recycle returns a batch that was never submitted to a Pipeline, and
+// that nothing holds any more, to the free list.
+func Recycle(b *Batch) {
+	b.refs.Store(1)
+	b.release()
+}
+
 func (b *Batch) release() {
 	if b.refs.Add(-1) != 0 {
 		return

@@ -39,6 +39,7 @@ type Record struct {
 	Alert bool   // the event's alert flag
 	Key   []byte // the endpoint id in decimal, empty if unknown: Kafka's record key
 	Value []byte // one JSON object, without a newline
+	At    int64  // the event's virtual time (Unix ns) where known, else 0: how the lanes of a run in several processes are merged
 }
 
 // Sink delivers records to one destination. The runner calls Send from one
