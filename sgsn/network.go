@@ -41,6 +41,11 @@ type Options struct {
 	Latency func(iface, request string, d time.Duration)
 	// Trace, if its Recorder is set, records the nodes' messages.
 	Trace TraceOptions
+	// Lane and Lanes, when Lanes > 1, make the network lane Lane of a run
+	// in Lanes processes (core-sim run --procs): its Session-Ids, TEIDs and
+	// PDP context ids are those equal to Lane+1 modulo Lanes, so that the
+	// lanes' never collide in the merged stream.
+	Lane, Lanes int
 }
 
 // Network is the set of visited networks' serving nodes, one per operator,
@@ -59,7 +64,11 @@ func NewNetwork(o Options) *Network {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	return &Network{opts: o, nodes: map[string]*Node{}}
+	nw := &Network{opts: o, nodes: map[string]*Node{}}
+	if o.Lanes > 1 {
+		nw.ids.lane, nw.ids.step = uint64(o.Lane), uint64(o.Lanes)
+	}
+	return nw
 }
 
 // UsageOn says whether the run makes usage records.

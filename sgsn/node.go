@@ -251,12 +251,22 @@ type counters struct {
 	session atomic.Uint64
 	teid    atomic.Uint32
 	pdp     atomic.Int64
+	lane    uint64 // in a network of several lanes: the ids are lane+1 modulo step
+	step    uint64
+}
+
+// lanes maps the k-th id of a counter (from 1) to the lane's k-th id.
+func (c *counters) of(k uint64) uint64 {
+	if c.step <= 1 {
+		return k
+	}
+	return (k-1)*c.step + c.lane + 1
 }
 
 // sessionID is a Session-Id as RFC 6733 8.8 shapes it:
 // <DiameterIdentity>;<high 32 bits>;<low 32 bits>;<optional value>.
 func (n *Node) sessionID(kind string) string {
-	v := n.ids.session.Add(1)
+	v := n.ids.of(n.ids.session.Add(1))
 	var buf [128]byte // on the stack for the usual host names: the string is the one allocation
 	b := append(buf[:0], n.ID.Diameter.Host...)
 	b = append(b, ';')
@@ -425,7 +435,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		}
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s at %s: %w", ue.IMSI, n.Operator.Name, ErrNotRegistered)
 	}
-	teidC, teidU := n.ids.teid.Add(1), n.ids.teid.Add(1)
+	teidC, teidU := uint32(n.ids.of(uint64(n.ids.teid.Add(1)))), uint32(n.ids.of(uint64(n.ids.teid.Add(1))))
 	const nsapi = 5
 	req := &gtpc.CreatePDPContextRequest{
 		IMSI: ue.IMSI, MSISDN: msisdn, IMEISV: ue.IMEISV, APN: apn, NSAPI: nsapi,
@@ -453,7 +463,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
 	}
 	s := &Session{node: n, reg: r, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
-		pdpID: n.ids.pdp.Add(1), created: n.plat.Clock.Now().UnixNano(), ueIP: res.EndUserAddress,
+		pdpID: int64(n.ids.of(uint64(n.ids.pdp.Add(1)))), created: n.plat.Clock.Now().UnixNano(), ueIP: res.EndUserAddress,
 		ggsnC: res.GGSNControlAddr, ggsnU: res.GGSNUserAddr, teidC: teidC, teidU: teidU, rxTEID: res.TEIDData, apn: apn,
 		ci: int(ue.CI)}
 	n.mu.Lock()

@@ -28,6 +28,7 @@ import (
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/sgsn"
 	"github.com/core-sim/core-sim/sim"
+	"github.com/core-sim/core-sim/sink"
 	"github.com/core-sim/core-sim/trace"
 )
 
@@ -78,11 +79,26 @@ embedded default runs.`, `
 	memprofile := fs.String("memprofile", "", "write a heap profile (go tool pprof) taken at the end of the run to this file")
 	pcapPath := fs.String("pcap", "", "write every Diameter and GTP-C message of the run to this capture file (pcap, for Wireshark)")
 	pcapSCTP := fs.Bool("pcap-sctp", false, "in the capture, carry Diameter over SCTP rather than TCP")
+	procs := fs.Int("procs", 1, "run the fleet in this many processes (lanes), each with its own HLR, GGSN and serving\n"+
+		"nodes and every N-th device; their events are merged in virtual-time order (see docs/procs.md)")
+	var lane laneFlag
+	fs.Var(&lane, "lane", "internal: run as lane K/N of a run --procs N, writing frames to stdout")
+	laneUsage := fs.Bool("lane-usage", false, "internal: a lane also sends usage records")
 	log, sc, err := c.setup(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck // stderr
+	if *procs < 1 || *procs > maxProcs {
+		return fmt.Errorf("--procs %d: want 1 to %d", *procs, maxProcs)
+	}
+	if *procs > 1 || lane.n > 1 {
+		for name, set := range map[string]bool{"--check": *check, "--pcap": *pcapPath != "", "--metrics": out.metrics != ""} {
+			if set && !(lane.n > 1 && name == "--metrics") {
+				return fmt.Errorf("%s cannot be combined with --procs yet: the lanes would each see a part of the run", name)
+			}
+		}
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -94,6 +110,30 @@ embedded default runs.`, `
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *procs > 1 {
+		if lane.n > 1 {
+			return fmt.Errorf("--procs and --lane: a lane runs in one process")
+		}
+		rate, err := checkLoad(sc, *rate)
+		if err != nil {
+			return err
+		}
+		if _, err := sim.ParseSpeed(*speed); err != nil {
+			return fmt.Errorf("--speed: %w", err)
+		}
+		if _, err := out.format(uint64(sc.Seed)); err != nil {
+			return err
+		}
+		if *transport != "inproc" {
+			if _, err := wireTransport(*transport); err != nil {
+				return err
+			}
+		}
+		ctx, stop := signalContext()
+		defer stop()
+		return runProcs(ctx, sc, procsOptions{procs: *procs, out: &out, rate: rate, speed: *speed, logLevel: c.logLevel,
+			args: func(k int, usage bool) []string { return laneArgs(fs, c.pos, k, *procs, usage) }}, log, stdout, stderr)
+	}
 	ctx, stop := signalContext()
 	defer stop()
 
@@ -102,6 +142,11 @@ embedded default runs.`, `
 		return err
 	}
 	o := fleetOptions{out: &out, speed: *speed, check: *check, memprofile: *memprofile}
+	if lane.n > 1 {
+		lane.usage = *laneUsage
+		o.lane = &lane
+		log = log.With(zap.Int("lane", lane.k))
+	}
 	if o.rate, err = checkLoad(sc, *rate); err != nil {
 		return err
 	}
@@ -195,7 +240,7 @@ emnify). Runs until SIGINT or SIGTERM.`, `
 		// each packet (docs/decisions.md).
 		runtime.GOMAXPROCS(1)
 	}
-	srv, err := startGGSN(ctx, sc, *listen, log)
+	srv, err := startGGSN(ctx, sc, *listen, nil, log)
 	if err != nil {
 		return err
 	}
@@ -214,7 +259,7 @@ func startElements(ctx context.Context, sc *scenarios.Scenario, store *hlrStore,
 	var err error
 	switch transport {
 	case "inproc":
-		if o.inproc, err = newInproc(sc, store); err != nil {
+		if o.inproc, err = newInproc(sc, store, o.lane); err != nil {
 			return nil, err
 		}
 		return func() {}, nil
@@ -226,7 +271,7 @@ func startElements(ctx context.Context, sc *scenarios.Scenario, store *hlrStore,
 		if err != nil {
 			return nil, err
 		}
-		ggsnSrv, err := startGGSN(ctx, sc, ggsnIP.String()+":0", log)
+		ggsnSrv, err := startGGSN(ctx, sc, ggsnIP.String()+":0", o.lane, log)
 		if err != nil {
 			hlrSrv.Close()
 			return nil, err
@@ -576,8 +621,13 @@ type fleetOptions struct {
 	latency    func(iface, request string, d time.Duration)
 	trace      *trace.Recorder // set: the elements' messages and the events are traced
 	device     int             // 1-based: run only this device of the scenario; 0 for all
+	lane       *laneFlag       // set: this process is a lane of a run --procs N
 	quiet      bool            // no summary (a trace draws what happened instead)
 }
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
 
 // runFleet runs the SGSN side: the serving nodes, the fleet on the
 // simulation's clock, the events, the summary and the expectations.
@@ -590,8 +640,21 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	if o.rate > 0 {
 		pacer = events.NewPacer(o.rate)
 	}
-	stream, pipeline, err := openStream(ctx, o.out, uint64(sc.Seed), stdout, log)
-	if err != nil {
+	var stream *events.Stream
+	var pipeline *sink.Pipeline
+	var laneOut *laneOutput
+	if o.lane != nil {
+		f, err := o.out.format(uint64(sc.Seed))
+		if err != nil {
+			return err
+		}
+		w, ok := stdout.(io.WriteCloser)
+		if !ok {
+			w = nopWriteCloser{stdout}
+		}
+		laneOut = newLaneOutput(w, o.lane.usage)
+		stream = events.NewStreamTo(laneOut, f)
+	} else if stream, pipeline, err = openStream(ctx, o.out, uint64(sc.Seed), stdout, log); err != nil {
 		return err
 	}
 	var devices atomic.Int64
@@ -642,6 +705,10 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	if o.device > 0 {
 		ropts = append(ropts, fleet.Only(o.device-1))
 	}
+	if o.lane != nil {
+		ropts = append(ropts, fleet.Lane(o.lane.k, o.lane.n))
+		sched.Watch(1024, stream.Mark)
+	}
 	runner, err := fleet.NewRunner(sc, sched, nw, checker, log.Named("fleet"), ropts...)
 	if err != nil {
 		closeNet()
@@ -655,7 +722,12 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	wall := time.Now()
 	log.Info("fleet starting", zap.String("scenario", sc.Name), zap.Int("devices", len(states)),
 		zap.Duration("virtual_duration", sc.Duration), zap.String("speed", o.speed))
-	stopProgress := startProgress(stderr, stream, sched, sc, len(states), wall)
+	stopProgress := func() {}
+	if laneOut != nil {
+		laneOut.started()
+	} else {
+		stopProgress = startProgress(stderr, stream, sched, sc, len(states), wall)
+	}
 	runErr := runner.Run(ctx)
 	stopProgress()
 	if o.memprofile != "" {
@@ -664,6 +736,22 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		}
 	}
 	closeErr := closeNet()
+	if laneOut != nil {
+		streamErr := stream.Close()
+		if closeErr != nil {
+			log.Warn("closing the serving nodes", zap.Error(closeErr))
+		}
+		if err := laneOut.summary(summaryOf(stream.Summary(len(states)), sched.Elapsed(), len(states), runErr)); err != nil {
+			return err
+		}
+		if streamErr != nil {
+			return streamErr
+		}
+		if runErr != nil && ctx.Err() == nil {
+			return runErr
+		}
+		return nil
+	}
 	stopInterrupt := afterInterrupt(ctx, pipeline, stderr)
 	streamErr := stream.Close()
 	stopInterrupt()

@@ -87,8 +87,11 @@ func explainSCTP(err error) error {
 	return err
 }
 
-func startGGSN(ctx context.Context, sc *scenarios.Scenario, listen string, log *zap.Logger) (*ggsn.Server, error) {
+func startGGSN(ctx context.Context, sc *scenarios.Scenario, listen string, lane *laneFlag, log *zap.Logger) (*ggsn.Server, error) {
 	cfg := ggsn.Config{}
+	if lane != nil {
+		cfg.Lane, cfg.Lanes = lane.k, lane.n
+	}
 	for _, a := range sc.GGSN.APNs {
 		cfg.APNs = append(cfg.APNs, ggsn.APN{Name: a.Name, Pool: a.Pool})
 	}
@@ -118,8 +121,11 @@ var (
 	inprocGGSN = ggsnIP
 )
 
-func newInproc(sc *scenarios.Scenario, store *hlrStore) (*inprocElements, error) {
+func newInproc(sc *scenarios.Scenario, store *hlrStore, lane *laneFlag) (*inprocElements, error) {
 	cfg := ggsn.Config{ControlAddr: inprocGGSN, UserAddr: inprocGGSN}
+	if lane != nil {
+		cfg.Lane, cfg.Lanes = lane.k, lane.n
+	}
 	for _, a := range sc.GGSN.APNs {
 		cfg.APNs = append(cfg.APNs, ggsn.APN{Name: a.Name, Pool: a.Pool})
 	}
@@ -138,7 +144,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 	if o.inproc != nil {
 		nw := sgsn.NewNetwork(sgsn.Options{World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: inprocSGSN.Addr(),
 			GGSN: netip.AddrPortFrom(inprocGGSN, gtpc.Port), Gn: o.inproc.ggsn, Platform: plat, Logger: log.Named("sgsn"),
-			DialHSS: o.inproc.hlr.Connect, Latency: o.latency, Trace: traceOptions(sc, o)})
+			DialHSS: o.inproc.hlr.Connect, Latency: o.latency, Trace: traceOptions(sc, o), Lane: o.lane.index(), Lanes: o.lane.count()})
 		log.Info("elements in process: no sockets (--transport inproc)")
 		return nw, nw.Close, nil
 	}
@@ -158,7 +164,7 @@ func startSGSN(ctx context.Context, sc *scenarios.Scenario, plat *platform.Platf
 	var once sync.Once
 	nw := sgsn.NewNetwork(sgsn.Options{
 		World: sc.World, HLRRealm: sc.HLR.Realm, GTPAddr: gtpAddr, GGSN: o.ggsn, Gn: ep, Platform: plat, Logger: slog,
-		Latency: o.latency, Trace: traceOptions(sc, o),
+		Latency: o.latency, Trace: traceOptions(sc, o), Lane: o.lane.index(), Lanes: o.lane.count(),
 		DialHSS: func(ctx context.Context, id sgsn.Identity, node sgsn.ServingNode) (sgsn.HSS, io.Closer, error) {
 			c, err := s6a.Dial(ctx, o.transport, o.hlr, diameter.Config{Host: id.Diameter.Host, Realm: id.Diameter.Realm,
 				ProductName: "core-sim", Logger: slog.Named("diameter")}, node)

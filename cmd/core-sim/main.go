@@ -102,6 +102,7 @@ type common struct {
 	logLevel  string
 	logFormat string
 	config    string
+	pos       []string // the positional arguments
 }
 
 // register adds the common flags; withConfig adds --config for the
@@ -121,6 +122,7 @@ func (c *common) setup(fs *flag.FlagSet, args []string, stderr io.Writer) (*zap.
 	if err != nil {
 		return nil, nil, err
 	}
+	c.pos = pos
 	log, err := c.logger(stderr)
 	if err != nil {
 		return nil, nil, err
@@ -155,13 +157,24 @@ func (c *common) logger(stderr io.Writer) (*zap.Logger, error) {
 	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(stderr)), lvl)), nil
 }
 
+// hiddenFlags are flags core-sim passes to itself (the lanes of run
+// --procs), left out of --help.
+var hiddenFlags = map[string]bool{"lane": true, "lane-usage": true}
+
 // newFlagSet makes a flag set whose --help prints the command's usage and examples.
 func newFlagSet(name, synopsis, examples string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nFlags:\n", strings.TrimSpace(synopsis))
-		fs.PrintDefaults()
+		shown := flag.NewFlagSet(name, flag.ContinueOnError)
+		shown.SetOutput(fs.Output())
+		fs.VisitAll(func(f *flag.Flag) {
+			if !hiddenFlags[f.Name] {
+				shown.Var(f.Value, f.Name, f.Usage)
+			}
+		})
+		shown.PrintDefaults()
 		if examples != "" {
 			fmt.Fprintf(fs.Output(), "\nExamples:\n%s\n", strings.Trim(examples, "\n"))
 		}

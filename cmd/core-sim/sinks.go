@@ -140,6 +140,15 @@ func openStream(ctx context.Context, of *outputFlags, seed uint64, stdout io.Wri
 	if err != nil {
 		return nil, nil, err
 	}
+	_, p, err := openPipeline(ctx, of, stdout, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return events.NewStreamTo(p, f), p, nil
+}
+
+// openPipeline opens the sinks the flags name and starts their delivery.
+func openPipeline(ctx context.Context, of *outputFlags, stdout io.Writer, log *zap.Logger) ([]sink.Spec, *sink.Pipeline, error) {
 	overflow, err := sink.ParseOverflow(of.overflow)
 	if err != nil {
 		return nil, nil, err
@@ -152,8 +161,7 @@ func openStream(ctx context.Context, of *outputFlags, seed uint64, stdout io.Wri
 	if err != nil {
 		return nil, nil, err
 	}
-	p := sink.Start(targets, sink.Options{Queue: of.queue, Overflow: overflow, GiveUp: of.giveUp, Logger: log.Named("sink")})
-	return events.NewStreamTo(p, f), p, nil
+	return specs, sink.Start(targets, sink.Options{Queue: of.queue, Overflow: overflow, GiveUp: of.giveUp, Logger: log.Named("sink")}), nil
 }
 
 // reportSinks writes a line per sink and returns an error if any sink did
