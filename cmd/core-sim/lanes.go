@@ -244,7 +244,9 @@ func (o *laneOutput) Err() error {
 	return o.err
 }
 
-func (o *laneOutput) Wants(k sink.Kind) bool { return k == sink.KindEvent || (k == sink.KindUsage && o.usage) }
+func (o *laneOutput) Wants(k sink.Kind) bool {
+	return k == sink.KindEvent || (k == sink.KindUsage && o.usage)
+}
 
 // summaryOf is a lane's summary from its stream's.
 func summaryOf(sum events.Summary, elapsed time.Duration, devices int, runErr error) laneSummary {
