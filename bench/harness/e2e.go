@@ -44,6 +44,7 @@ type fleetShape struct {
 	minLen, maxLen  time.Duration
 	limit           time.Duration // wall-clock bound of the run
 	transport       string
+	procs           int  // --procs, when more than 1
 	profile         bool // write a CPU profile
 	name, yaml, cmd string
 }
@@ -100,6 +101,9 @@ func coreSimRun(ctx context.Context, bin, dir string, s fleetShape) runResult {
 		return r
 	}
 	args := []string{"run", file, "--transport", s.transport, "--events", os.DevNull, "--log-level", "warn"}
+	if s.procs > 1 {
+		args = append(args, "--procs", strconv.Itoa(s.procs))
+	}
 	var prof string
 	if s.profile {
 		prof = filepath.Join(dir, s.name+".cpu.prof")
@@ -231,14 +235,15 @@ func runInproc(ctx context.Context, bin, dir string, quick bool) []fleetSize {
 
 // runWire runs full cycles over the wire: every device powers on within a
 // minute, registers (Update Location, Update GPRS Location), opens one
-// session and closes it (Create, Delete PDP Context).
-func runWire(ctx context.Context, bin, dir string, quick bool) runResult {
+// session and closes it (Create, Delete PDP Context). procs > 1 runs the
+// fleet in that many processes (run --procs).
+func runWire(ctx context.Context, bin, dir string, quick bool, procs int) runResult {
 	n := 50_000
 	if quick {
 		n = 10_000
 	}
 	return coreSimRun(ctx, bin, dir, fleetShape{devices: n, duration: 13 * time.Minute, powerOn: time.Minute,
-		every: 10 * time.Minute, minLen: time.Minute, maxLen: 2 * time.Minute, limit: 2 * time.Minute, transport: "tcp"})
+		every: 10 * time.Minute, minLen: time.Minute, maxLen: 2 * time.Minute, limit: 2 * time.Minute, transport: "tcp", procs: procs})
 }
 
 // cycles is the number of full cycles of a wire run: the fewest of its

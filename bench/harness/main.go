@@ -103,7 +103,8 @@ func run(o options) error {
 		}
 		if !o.onlyEmu {
 			r.inproc = runInproc(ctx, bin, tmp, o.quick)
-			r.wire = runWire(ctx, bin, tmp, o.quick)
+			r.wire = runWire(ctx, bin, tmp, o.quick, 1)
+			r.wire2 = runWire(ctx, bin, tmp, o.quick, 2)
 		}
 		r.emu = runSideBySide(ctx, bin, tmp, o.emuN)
 	}

@@ -15,7 +15,8 @@ type report struct {
 	quick   bool
 	gobench *goBench
 	inproc  []fleetSize
-	wire    runResult
+	wire    runResult // in one process
+	wire2   runResult // in two (run --procs 2)
 	emu     sideBySide
 	took    time.Duration
 	load    contention
@@ -74,9 +75,13 @@ func (r *report) targets(b *strings.Builder) {
 	fmt.Fprintf(b, "| inproc: 1,000,000 events/s to /dev/null at steady state | %s | best steady state of the fleets below (%s devices) | %s |\n",
 		rate(best, okBest, "events/s"), group(int64(bestN)), verdict(best, 1e6, true, okBest))
 
-	cyc, okCyc := r.wire.cyclesPerSecond()
-	fmt.Fprintf(b, "| wire: 20,000 full cycles/s (UL + UGL + Create + Delete) | %s | `%s`, see below | %s |\n",
-		rate(cyc, okCyc, "cycles/s"), orDash(r.wire.command, r.wire.command != ""), verdict(cyc, 20000, true, okCyc))
+	w := r.wire
+	cyc, okCyc := w.cyclesPerSecond()
+	if c2, ok2 := r.wire2.cyclesPerSecond(); ok2 && (!okCyc || c2 > cyc) {
+		w, cyc, okCyc = r.wire2, c2, true
+	}
+	fmt.Fprintf(b, "| wire: 20,000 full cycles/s (UL + UGL + Create + Delete) | %s | `%s`, the faster of one and two processes, see below | %s |\n",
+		rate(cyc, okCyc, "cycles/s"), orDash(w.command, w.command != ""), verdict(cyc, 20000, true, okCyc))
 
 	g, gname, okG := r.benchMetric("exchanges/s", "./ggsn.BenchmarkServerCreateDelete", "./gtpc.BenchmarkEndpointCreateDelete")
 	ref := ""
@@ -273,14 +278,23 @@ func (r *report) wireSection(b *strings.Builder) {
 	b.WriteString("Every device powers on within the first minute, registers (Update Location, Update GPRS Location) and opens one " +
 		"session, closed 1 to 2 minutes later (Create, Delete PDP Context). A full cycle is counted once all four events of it exist: " +
 		"the fewest of the four event types; cycles/s is over core-sim's time.\n\n")
+	b.WriteString("One process (`run`) does one action at a time on one processor; two (`run --procs 2`, docs/procs.md) run half " +
+		"the devices each, with their own HLR, GGSN and serving nodes, and the parent merges their events.\n\n")
 	b.WriteString("| command | devices | events | UL / UGL / Create / Delete | full cycles | core-sim's time | wall | max RSS | cycles/s |\n")
 	b.WriteString("|---|---:|---:|---|---:|---:|---:|---:|---:|\n")
-	cps, ok := w.cyclesPerSecond()
-	fmt.Fprintf(b, "| `%s` | %s | %s | %s / %s / %s / %s | %s | %s | %s | %s | **%s** |\n\n",
-		w.command, group(int64(w.shape.devices)), count(w.events, w.parsedOK),
-		group(w.byType[1]), group(w.byType[2]), group(w.byType[3]), group(w.byType[5]), count(w.cycles(), w.parsedOK),
-		dur(w.ran, w.parsedOK), dur(w.wall, w.wall > 0)+limitNote(w), mib(w.maxRSS, w.maxRSS > 0), rate(cps, ok, ""))
-	r.runErrors(b, []runResult{w})
+	runs := []runResult{w}
+	if r.wire2.command != "" {
+		runs = append(runs, r.wire2)
+	}
+	for _, w := range runs {
+		cps, ok := w.cyclesPerSecond()
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s / %s / %s / %s | %s | %s | %s | %s | **%s** |\n",
+			w.command, group(int64(w.shape.devices)), count(w.events, w.parsedOK),
+			group(w.byType[1]), group(w.byType[2]), group(w.byType[3]), group(w.byType[5]), count(w.cycles(), w.parsedOK),
+			dur(w.ran, w.parsedOK), dur(w.wall, w.wall > 0)+limitNote(w), mib(w.maxRSS, w.maxRSS > 0), rate(cps, ok, ""))
+	}
+	b.WriteString("\n")
+	r.runErrors(b, runs)
 }
 
 func (r *report) emuSection(b *strings.Builder) {

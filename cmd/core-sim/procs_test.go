@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	bin "encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/core-sim/core-sim/sink"
 )
@@ -258,5 +262,50 @@ func TestStripID(t *testing.T) {
 		if _, err := stripID([]byte(in)); err == nil {
 			t.Errorf("stripID(%s) accepted", in)
 		}
+	}
+}
+
+// At a finite speed the merged stream flows while the lanes wait for the
+// wall clock (their marks say how far they are), and an interrupt reaches
+// the lanes, whose events all reach the sinks, numbered without a gap.
+func TestProcsInterruptDeliversEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ev.ndjson")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), "run", "--procs", "2", "--transport", "tcp", "--speed", "600",
+		"--events", path, "--log-level", "error")
+	var errOut syncBuffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	mid, _ := os.ReadFile(path)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	stderr := errOut.String()
+	if err != nil {
+		t.Fatalf("core-sim --procs 2 after SIGINT: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "interrupted") || !strings.Contains(stderr, "all delivered") {
+		t.Fatalf("no interruption report:\n%s", stderr)
+	}
+	if len(mid) == 0 {
+		t.Errorf("no event reached the file in the first 2 s of a run at 600 times real time")
+	}
+	file, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(file)), "\n")
+	for i, l := range lines {
+		var e struct{ ID int }
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.ID != i+1 {
+			t.Fatalf("line %d: id %d (%v)", i+1, e.ID, err)
+		}
+	}
+	total, bySink, _ := delivered(t, stderr)
+	if total != int64(len(lines)) || bySink["file:"+path] != total {
+		t.Fatalf("report %v for %d events, the file has %d:\n%s", bySink, total, len(lines), stderr)
+	}
+	if strings.Contains(stderr, "24h0m0s of virtual time") {
+		t.Errorf("the run went to its end: the interrupt did not reach the lanes\n%s", stderr)
 	}
 }
