@@ -546,6 +546,29 @@ func availableMemory() (uint64, bool) {
 // startProgress draws a progress line on stderr while the run goes, if
 // stderr is a terminal; it returns the function that stops it.
 func startProgress(stderr io.Writer, stream *events.Stream, sched *sim.Scheduler, sc *scenarios.Scenario, devices int, wall time.Time) func() {
+	return drawProgress(stderr, func() int64 { return int64(stream.Emitted()) }, func(n int64, rate float64, now time.Time) string {
+		st := stream.Statuses.Count()
+		virt := sched.Progress()
+		return fmt.Sprintf("%d events, %.0f/s | online %d attached %d offline %d blocked %d | %s | ETA %s",
+			n, rate, st[events.StatusOnline], st[events.StatusAttached],
+			devices-st[events.StatusOnline]-st[events.StatusAttached]-st[events.StatusBlocked], st[events.StatusBlocked],
+			virt.Format("2006-01-02 15:04:05"), eta(sc, virt, now.Sub(wall)))
+	})
+}
+
+// eta is what is left of a run that reached virt in took, if it goes on as it went.
+func eta(sc *scenarios.Scenario, virt time.Time, took time.Duration) string {
+	done := virt.Sub(sc.Start)
+	if done <= 0 {
+		return "?"
+	}
+	return time.Duration(float64(took) * float64(sc.Duration-done) / float64(done)).Round(time.Second).String()
+}
+
+// drawProgress redraws line (given the events so far, their rate since the
+// last redraw and the time) on stderr twice a second, if stderr is a
+// terminal, and returns the function that stops it and clears the line.
+func drawProgress(stderr io.Writer, count func() int64, line func(n int64, rate float64, now time.Time) string) func() {
 	f, ok := stderr.(*os.File)
 	if !ok {
 		return func() {}
@@ -559,29 +582,18 @@ func startProgress(stderr io.Writer, stream *events.Stream, sched *sim.Scheduler
 		defer close(stopped)
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
-		var lastN int
-		lastT := wall
+		var lastN int64
+		lastT := time.Now()
 		for {
 			select {
 			case <-done:
 				fmt.Fprint(f, "\r\033[K")
 				return
 			case now := <-t.C:
-				n := stream.Emitted()
+				n := count()
 				rate := float64(n-lastN) / now.Sub(lastT).Seconds()
 				lastN, lastT = n, now
-				st := stream.Statuses.Count()
-				virt := sched.Progress()
-				done := virt.Sub(sc.Start)
-				eta := "?"
-				if done > 0 {
-					left := time.Duration(float64(now.Sub(wall)) * float64(sc.Duration-done) / float64(done))
-					eta = left.Round(time.Second).String()
-				}
-				fmt.Fprintf(f, "\r\033[K%d events, %.0f/s | online %d attached %d offline %d blocked %d | %s | ETA %s",
-					n, rate, st[events.StatusOnline], st[events.StatusAttached],
-					devices-st[events.StatusOnline]-st[events.StatusAttached]-st[events.StatusBlocked], st[events.StatusBlocked],
-					virt.Format("2006-01-02 15:04:05"), eta)
+				fmt.Fprint(f, "\r\033[K"+line(n, rate, now))
 			}
 		}
 	}()

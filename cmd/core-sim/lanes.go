@@ -739,42 +739,12 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 // startLaneProgress is startProgress for a run in lanes: events, rate,
 // the merge's virtual time and the ETA (the statuses are the lanes').
 func startLaneProgress(stderr io.Writer, m *merger, sc *scenarios.Scenario, devices, procs int, wall time.Time) func() {
-	f, ok := stderr.(*os.File)
-	if !ok {
-		return func() {}
-	}
-	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return func() {}
-	}
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(500 * time.Millisecond)
-		defer t.Stop()
-		var lastN int64
-		lastT := wall
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(f, "\r\033[K")
-				return
-			case now := <-t.C:
-				n := m.events.Load()
-				rate := float64(n-lastN) / now.Sub(lastT).Seconds()
-				lastN, lastT = n, now
-				virt := sc.Start
-				if v := m.low.Load(); v > 0 {
-					virt = time.Unix(0, v).UTC()
-				}
-				eta := "?"
-				if d := virt.Sub(sc.Start); d > 0 {
-					eta = time.Duration(float64(now.Sub(wall)) * float64(sc.Duration-d) / float64(d)).Round(time.Second).String()
-				}
-				fmt.Fprintf(f, "\r\033[K%d events, %.0f/s | %d devices in %d processes | %s | ETA %s",
-					n, rate, devices, procs, virt.Format("2006-01-02 15:04:05"), eta)
-			}
+	return drawProgress(stderr, m.events.Load, func(n int64, rate float64, now time.Time) string {
+		virt := sc.Start
+		if v := m.low.Load(); v > 0 {
+			virt = time.Unix(0, v).UTC()
 		}
-	}()
-	return func() { close(done); <-stopped }
+		return fmt.Sprintf("%d events, %.0f/s | %d devices in %d processes | %s | ETA %s",
+			n, rate, devices, procs, virt.Format("2006-01-02 15:04:05"), eta(sc, virt, now.Sub(wall)))
+	})
 }
