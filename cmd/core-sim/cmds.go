@@ -92,10 +92,13 @@ embedded default runs.`, `
 	if *procs < 1 || *procs > maxProcs {
 		return fmt.Errorf("--procs %d: want 1 to %d", *procs, maxProcs)
 	}
-	if *procs > 1 || lane.n > 1 {
-		for name, set := range map[string]bool{"--check": *check, "--pcap": *pcapPath != "", "--metrics": out.metrics != ""} {
-			if set && !(lane.n > 1 && name == "--metrics") {
-				return fmt.Errorf("%s cannot be combined with --procs yet: the lanes would each see a part of the run", name)
+	if *procs > 1 {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"--check", *check}, {"--pcap", *pcapPath != ""}, {"--metrics", out.metrics != ""}} {
+			if f.set {
+				return fmt.Errorf("%s cannot be combined with --procs yet: the lanes would each see a part of the run", f.name)
 			}
 		}
 	}
@@ -131,7 +134,7 @@ embedded default runs.`, `
 		}
 		ctx, stop := signalContext()
 		defer stop()
-		return runProcs(ctx, sc, procsOptions{procs: *procs, out: &out, rate: rate, speed: *speed, logLevel: c.logLevel,
+		return runProcs(ctx, sc, procsOptions{procs: *procs, out: &out, rate: rate, speed: *speed,
 			args: func(k int, usage bool) []string { return laneArgs(fs, c.pos, k, *procs, usage) }}, log, stdout, stderr)
 	}
 	ctx, stop := signalContext()

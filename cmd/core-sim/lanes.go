@@ -573,12 +573,11 @@ func laneArgs(fs *flag.FlagSet, pos []string, k, n int, usage bool) []string {
 
 // procsOptions are what runProcs needs from `run`'s flags.
 type procsOptions struct {
-	procs    int
-	args     func(k int, usage bool) []string
-	out      *outputFlags
-	rate     float64
-	speed    string
-	logLevel string
+	procs int
+	args  func(k int, usage bool) []string
+	out   *outputFlags
+	rate  float64
+	speed string
 }
 
 // runProcs runs sc in po.procs lane processes and merges their events.
@@ -587,7 +586,7 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 	if err != nil {
 		return fmt.Errorf("--procs: finding core-sim's own executable: %w", err)
 	}
-	_, pipeline, err := openPipeline(ctx, po.out, stdout, log)
+	pipeline, err := openPipeline(ctx, po.out, stdout, log)
 	if err != nil {
 		return err
 	}

@@ -140,7 +140,7 @@ func openStream(ctx context.Context, of *outputFlags, seed uint64, stdout io.Wri
 	if err != nil {
 		return nil, nil, err
 	}
-	_, p, err := openPipeline(ctx, of, stdout, log)
+	p, err := openPipeline(ctx, of, stdout, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -148,20 +148,20 @@ func openStream(ctx context.Context, of *outputFlags, seed uint64, stdout io.Wri
 }
 
 // openPipeline opens the sinks the flags name and starts their delivery.
-func openPipeline(ctx context.Context, of *outputFlags, stdout io.Writer, log *zap.Logger) ([]sink.Spec, *sink.Pipeline, error) {
+func openPipeline(ctx context.Context, of *outputFlags, stdout io.Writer, log *zap.Logger) (*sink.Pipeline, error) {
 	overflow, err := sink.ParseOverflow(of.overflow)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	specs, err := of.specs()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	targets, err := openSinks(ctx, specs, stdout, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return specs, sink.Start(targets, sink.Options{Queue: of.queue, Overflow: overflow, GiveUp: of.giveUp, Logger: log.Named("sink")}), nil
+	return sink.Start(targets, sink.Options{Queue: of.queue, Overflow: overflow, GiveUp: of.giveUp, Logger: log.Named("sink")}), nil
 }
 
 // reportSinks writes a line per sink and returns an error if any sink did
