@@ -14,6 +14,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,20 +58,64 @@ type action struct {
 // million devices keeps a million actions scheduled.
 type Actor interface{ Act(kind uint8) }
 
-// queue is a 4-ary min-heap of keys, written out rather than through
-// container/heap (whose Push and Pop box every item), with the actions
-// apart in slots reused through a free list. With a million actions
-// scheduled the heap is 24 MB: a 4-ary one is half as deep as a binary
-// one, a node's children are next to each other, and the keys carry no
-// pointers for the collector to scan; sifting a small key moves fewer
-// bytes than moving the actions with it.
-type queue struct {
-	keys  []key
-	slots []action
-	free  []uint32
+// The queue is a calendar of buckets, each a span of 2^bucketShift
+// nanoseconds of virtual time (about a second), on a wheel of wheelSize
+// buckets (about 17 minutes ahead); keys further ahead wait in a heap.
+// Pushing a key is an append to its bucket; when the bucket before it runs
+// out, the next bucket is sorted once and its keys popped in turn. A 4-ary
+// heap of a million keys (the run this is made for) missed the caches on
+// most of its levels at every pop; a bucket of a second's keys is a few
+// thousand of them, sorted and read in order. The order is exactly the
+// heap's: by time, ties in the order scheduled.
+const (
+	bucketShift = 30
+	wheelSize   = 1 << 10
+	chunkKeys   = 128
+	noChunk     = -1
+)
+
+// chunk holds part of a bucket's keys; chunks are linked by index, so the
+// wheel holds no pointers for the collector to scan.
+type chunk struct {
+	keys [chunkKeys]key
+	n    int32
+	next int32
 }
 
-func (q *queue) len() int { return len(q.keys) }
+type bucket struct{ head, tail int32 }
+
+type queue struct {
+	cur     int64 // the bucket being drained (at >> bucketShift)
+	run     []key // its keys, sorted; run[pos:] are still due
+	pos     int
+	near    heap4    // keys pushed at or before cur after it was sorted
+	wheel   []bucket // wheel[b % wheelSize]: the unsorted keys of bucket b, cur < b < cur+wheelSize
+	chunks  []chunk
+	spare   []int32 // chunks free for reuse
+	inWheel int
+	far     heap4 // keys of buckets at or beyond cur+wheelSize when pushed
+	n       int
+	slots   []action
+	free    []uint32
+}
+
+func (q *queue) len() int { return q.n }
+
+// begin places the queue at virtual time at: no key is pushed before it
+// (one that is goes first, as it should, just not as cheaply).
+func (q *queue) begin(at int64) {
+	q.cur = at >> bucketShift
+	q.initWheel()
+}
+
+func (q *queue) initWheel() {
+	if q.wheel == nil {
+		q.wheel = make([]bucket, wheelSize)
+		for i := range q.wheel {
+			q.wheel[i] = bucket{noChunk, noChunk}
+		}
+	}
+}
 
 func (q *queue) push(at int64, seq uint64, x action) {
 	var slot uint32
@@ -82,29 +127,161 @@ func (q *queue) push(at int64, seq uint64, x action) {
 		slot = uint32(len(q.slots))
 		q.slots = append(q.slots, x)
 	}
+	q.n++
 	k := key{at: at, seq: seq, slot: slot}
-	q.keys = append(q.keys, k)
-	h := q.keys
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 4
-		if !k.before(h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
+	switch b := at >> bucketShift; {
+	case b <= q.cur:
+		q.near.push(k)
+	case b < q.cur+wheelSize:
+		q.initWheel()
+		q.add(&q.wheel[b&(wheelSize-1)], k)
+	default:
+		q.far.push(k)
 	}
-	h[i] = k
+}
+
+// add appends k to bucket w.
+func (q *queue) add(w *bucket, k key) {
+	c := w.tail
+	if c == noChunk || q.chunks[c].n == chunkKeys {
+		var nc int32
+		if n := len(q.spare); n > 0 {
+			nc = q.spare[n-1]
+			q.spare = q.spare[:n-1]
+		} else {
+			nc = int32(len(q.chunks))
+			q.chunks = append(q.chunks, chunk{})
+		}
+		q.chunks[nc].n, q.chunks[nc].next = 0, noChunk
+		if c == noChunk {
+			w.head = nc
+		} else {
+			q.chunks[c].next = nc
+		}
+		w.tail, c = nc, nc
+	}
+	ch := &q.chunks[c]
+	ch.keys[ch.n] = k
+	ch.n++
+	q.inWheel++
+}
+
+// first is the next key, and whether it is near's; ok is false when the
+// queue is empty.
+func (q *queue) first() (k key, near, ok bool) {
+	for {
+		if q.pos < len(q.run) {
+			k = q.run[q.pos]
+			if q.near.len() > 0 && q.near.top().before(k) {
+				return q.near.top(), true, true
+			}
+			return k, false, true
+		}
+		if q.near.len() > 0 {
+			return q.near.top(), true, true
+		}
+		if !q.advance() {
+			return key{}, false, false
+		}
+	}
+}
+
+// advance moves to the next bucket that has keys and sorts them into run.
+func (q *queue) advance() bool {
+	if q.inWheel == 0 && q.far.len() == 0 {
+		return false
+	}
+	fb := int64(math.MaxInt64)
+	if q.far.len() > 0 {
+		fb = q.far.top().at >> bucketShift
+	}
+	b := fb
+	if q.inWheel > 0 {
+		// Every key on the wheel is in a bucket after cur and before
+		// cur+wheelSize, so this stops before going round.
+		b = q.cur + 1
+		for b < fb && q.wheel[b&(wheelSize-1)].head == noChunk {
+			b++
+		}
+	}
+	q.cur, q.pos = b, 0
+	run := q.run[:0]
+	if q.inWheel > 0 {
+		w := &q.wheel[b&(wheelSize-1)]
+		for c := w.head; c != noChunk; {
+			ch := &q.chunks[c]
+			run = append(run, ch.keys[:ch.n]...)
+			q.inWheel -= int(ch.n)
+			q.spare = append(q.spare, c)
+			c = ch.next
+		}
+		w.head, w.tail = noChunk, noChunk
+	}
+	for q.far.len() > 0 && q.far.top().at>>bucketShift <= b {
+		run = append(run, q.far.pop())
+	}
+	slices.SortFunc(run, func(a, b key) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	q.run = run
+	return true
+}
+
+// peek is the next key; the queue must not be empty.
+func (q *queue) peek() key {
+	k, _, _ := q.first()
+	return k
 }
 
 // pop removes the first action; the queue must not be empty.
 func (q *queue) pop() (key, action) {
-	h := q.keys
+	k, near, _ := q.first()
+	if near {
+		q.near.pop()
+	} else {
+		q.pos++
+	}
+	q.n--
+	x := q.slots[k.slot]
+	q.slots[k.slot] = action{} // the slot keeps no action alive
+	q.free = append(q.free, k.slot)
+	return k, x
+}
+
+// heap4 is a 4-ary min-heap of keys, written out rather than through
+// container/heap (whose Push and Pop box every item): a node's children
+// are next to each other, and the keys carry no pointers for the
+// collector to scan.
+type heap4 struct{ h []key }
+
+func (p *heap4) len() int { return len(p.h) }
+func (p *heap4) top() key { return p.h[0] }
+
+func (p *heap4) push(k key) {
+	p.h = append(p.h, k)
+	h := p.h
+	i := len(h) - 1
+	for i > 0 {
+		up := (i - 1) / 4
+		if !k.before(h[up]) {
+			break
+		}
+		h[i] = h[up]
+		i = up
+	}
+	h[i] = k
+}
+
+func (p *heap4) pop() key {
+	h := p.h
 	top := h[0]
 	n := len(h) - 1
 	last := h[n]
 	h = h[:n]
-	q.keys = h
+	p.h = h
 	if n > 0 {
 		i := 0
 		for {
@@ -126,10 +303,7 @@ func (q *queue) pop() (key, action) {
 		}
 		h[i] = last
 	}
-	x := q.slots[top.slot]
-	q.slots[top.slot] = action{} // the slot keeps no action alive
-	q.free = append(q.free, top.slot)
-	return top, x
+	return top
 }
 
 // Scheduler runs actions in virtual-time order. It is not safe for
@@ -159,7 +333,9 @@ func (s *Scheduler) Watch(every int, fn func(next int64)) {
 
 // New makes a scheduler whose virtual time starts at start.
 func New(start time.Time, speed float64) *Scheduler {
-	return &Scheduler{start: start, now: start, speed: speed}
+	s := &Scheduler{start: start, now: start, speed: speed}
+	s.q.begin(start.UnixNano())
+	return s
 }
 
 // Grow makes room for n more scheduled actions at once, so that a run
@@ -169,7 +345,6 @@ func (s *Scheduler) Grow(n int) {
 	if n <= 0 {
 		return
 	}
-	s.q.keys = slices.Grow(s.q.keys, n)
 	s.q.slots = slices.Grow(s.q.slots, n)
 }
 
@@ -230,7 +405,7 @@ func (s *Scheduler) Run(ctx context.Context, end time.Time) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		next := s.q.keys[0]
+		next := s.q.peek()
 		if next.at > end.UnixNano() {
 			break
 		}

@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -118,39 +120,86 @@ func TestQueueOrdersAnyMixOfTimes(t *testing.T) {
 }
 
 // The queue gives back actions in (time, scheduling order) order under
-// interleaved pushes and pops with many ties, and reuses its slots.
+// interleaved pushes and pops: with many ties in one bucket, across
+// buckets, beyond the wheel's reach (the far heap), and with keys pushed
+// before the bucket being drained; and it reuses its slots and chunks.
 func TestQueueOrderAgainstSort(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	var q queue
-	type rec struct {
-		at  int64
-		seq uint64
-	}
-	var pending []rec
-	var seq uint64
-	for round := 0; round < 20000; round++ {
-		if r.IntN(3) > 0 || q.len() == 0 {
-			seq++
-			at := int64(r.IntN(50)) // small range: plenty of ties
-			kind := uint8(seq)
-			q.push(at, seq, action{kind: kind})
-			pending = append(pending, rec{at, seq})
-			continue
-		}
-		k, x := q.pop()
-		m := 0
-		for i, p := range pending {
-			if p.at < pending[m].at || (p.at == pending[m].at && p.seq < pending[m].seq) {
-				m = i
+	const sec = int64(1) << bucketShift
+	for _, c := range []struct {
+		name   string
+		spread func(r *rand.Rand, last int64) int64
+	}{
+		{"ties", func(r *rand.Rand, last int64) int64 { return int64(r.IntN(50)) }},
+		{"buckets", func(r *rand.Rand, last int64) int64 { return last + r.Int64N(40*sec) }},
+		{"beyond the wheel", func(r *rand.Rand, last int64) int64 { return last + r.Int64N(3*wheelSize*sec) }},
+		{"mixed", func(r *rand.Rand, last int64) int64 {
+			switch r.IntN(4) {
+			case 0:
+				return last
+			case 1:
+				return last + r.Int64N(sec)
+			case 2:
+				return last + r.Int64N(2*wheelSize*sec)
 			}
-		}
-		if k.at != pending[m].at || k.seq != pending[m].seq || x.kind != uint8(k.seq) {
-			t.Fatalf("round %d: popped (%d, %d, kind %d), want (%d, %d)", round, k.at, k.seq, x.kind, pending[m].at, pending[m].seq)
-		}
-		pending = append(pending[:m], pending[m+1:]...)
-	}
-	if q.len() != len(pending) || len(q.slots)-len(q.free) != q.len() {
-		t.Fatalf("%d keys, %d pending, %d slots with %d free", q.len(), len(pending), len(q.slots), len(q.free))
+			return max(0, last-r.Int64N(3*sec)) // before the bucket being drained
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 8))
+			var q queue
+			q.begin(0)
+			type rec struct {
+				at  int64
+				seq uint64
+			}
+			var pending []rec
+			var seq uint64
+			var last int64
+			pops := 0
+			for round := 0; round < 20000; round++ {
+				if r.IntN(3) > 0 || q.len() == 0 {
+					seq++
+					at := c.spread(r, last)
+					q.push(at, seq, action{kind: uint8(seq)})
+					pending = append(pending, rec{at, seq})
+					continue
+				}
+				if p := q.peek(); p.at < 0 {
+					t.Fatalf("peek %v", p)
+				}
+				k, x := q.pop()
+				pops++
+				m := 0
+				for i, p := range pending {
+					if p.at < pending[m].at || (p.at == pending[m].at && p.seq < pending[m].seq) {
+						m = i
+					}
+				}
+				if k.at != pending[m].at || k.seq != pending[m].seq || x.kind != uint8(k.seq) {
+					t.Fatalf("round %d: popped (%d, %d, kind %d), want (%d, %d)", round, k.at, k.seq, x.kind, pending[m].at, pending[m].seq)
+				}
+				last = k.at
+				pending = append(pending[:m], pending[m+1:]...)
+			}
+			if q.len() != len(pending) || len(q.slots)-len(q.free) != q.len() {
+				t.Fatalf("%d keys, %d pending, %d slots with %d free", q.len(), len(pending), len(q.slots), len(q.free))
+			}
+			if pops < 5000 {
+				t.Fatalf("only %d pops", pops)
+			}
+			// Drain: the rest in order, and every chunk back for reuse.
+			slices.SortFunc(pending, func(a, b rec) int {
+				return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq))
+			})
+			for i := 0; q.len() > 0; i++ {
+				if k, _ := q.pop(); k.at != pending[i].at || k.seq != pending[i].seq {
+					t.Fatalf("draining, pop %d: (%d, %d), want (%d, %d)", i, k.at, k.seq, pending[i].at, pending[i].seq)
+				}
+			}
+			if q.inWheel != 0 || len(q.spare) != len(q.chunks) {
+				t.Fatalf("drained: %d keys on the wheel, %d of %d chunks spare", q.inWheel, len(q.spare), len(q.chunks))
+			}
+		})
 	}
 }
 
@@ -162,14 +211,14 @@ func TestGrowKeepsOrderAndRoom(t *testing.T) {
 	var got []int
 	s.After(3*time.Second, func() { got = append(got, 3) })
 	s.Grow(1000)
-	if c := cap(s.q.keys); c < 1001 {
-		t.Fatalf("cap(keys) %d after Grow(1000) with one scheduled, want at least 1001", c)
+	if c := cap(s.q.slots); c < 1001 {
+		t.Fatalf("cap(slots) %d after Grow(1000) with one scheduled, want at least 1001", c)
 	}
-	keys := &s.q.keys[:1][0]
+	slots := &s.q.slots[:1][0]
 	for i := 999; i >= 1; i-- {
 		s.After(time.Duration(i)*time.Millisecond, func() { got = append(got, -i) })
 	}
-	if &s.q.keys[0] != keys {
+	if &s.q.slots[0] != slots {
 		t.Error("the queue moved although Grow made room for it")
 	}
 	s.Grow(0)
