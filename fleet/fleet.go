@@ -20,12 +20,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 
 	"github.com/core-sim/core-sim/applet"
 	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/internal/digits"
+	"github.com/core-sim/core-sim/internal/prefetch"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/scenarios"
@@ -783,3 +785,7 @@ func (d *device) closeSession() {
 		d.r.log.Warn("Delete PDP Context", zap.Stringer("device", &d.Device), zap.Error(err))
 	}
 }
+
+// Warm hints the device's first 128 bytes, what its next action reads
+// first (sim.Warmer).
+func (d *device) Warm() { prefetch.Pair(unsafe.Pointer(d)) }

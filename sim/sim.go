@@ -20,6 +20,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
+
+	"github.com/core-sim/core-sim/internal/prefetch"
 )
 
 // Max is the speed at which virtual time runs as fast as the actions allow.
@@ -57,6 +60,14 @@ type action struct {
 // actor's action allocates nothing, where a closure would: a run with a
 // million devices keeps a million actions scheduled.
 type Actor interface{ Act(kind uint8) }
+
+// Warmer is an Actor that can have its state loaded into the caches
+// ahead of its action: the scheduler calls Warm for the action after the
+// one it is about to run, having loaded that action's slot the time
+// before. Warm must only hint (internal/prefetch), never read the state:
+// that is what it is there to avoid waiting for. With a million devices
+// most actions find their device out of the caches.
+type Warmer interface{ Warm() }
 
 // The queue is a calendar of buckets, each a span of 2^bucketShift
 // nanoseconds of virtual time (about a second), on a wheel of wheelSize
@@ -243,6 +254,17 @@ func (q *queue) pop() (key, action) {
 		q.near.pop()
 	} else {
 		q.pos++
+		// The actions after this one, most likely the next two in run:
+		// their slots to the caches now, the next one's actor's state
+		// (its slot loaded by the previous pop) too.
+		if i := q.pos + 1; i < len(q.run) {
+			prefetch.Line(unsafe.Pointer(&q.slots[q.run[i].slot]))
+		}
+		if q.pos < len(q.run) {
+			if w, ok := q.slots[q.run[q.pos].slot].a.(Warmer); ok {
+				w.Warm()
+			}
+		}
 	}
 	q.n--
 	x := q.slots[k.slot]

@@ -1,0 +1,6 @@
+//go:build amd64 || arm64
+
+package prefetch
+
+// line hints the cache line that holds addr (assembly).
+func line(addr uintptr)
