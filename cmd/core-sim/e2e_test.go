@@ -330,14 +330,16 @@ func TestUnreachableElementsFailFast(t *testing.T) {
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
 
 // A run over the wire goes to one processor unless GOMAXPROCS is set; an
-// in-process run keeps them all.
+// in-process run keeps them all. Both collect at GOGC=400 unless GOGC or
+// GOMEMLIMIT is set (said at info level over the wire, at debug level for
+// a small run in process).
 func TestWireRunTunesProcessorsAndCollectorUnlessTold(t *testing.T) {
 	if runtime.NumCPU() < 2 {
 		t.Skip("one CPU: there is nothing to change")
 	}
 	bin := binary(t)
-	run := func(env []string, transport string) string {
-		cmd := exec.Command(bin, "run", "--transport", transport, "--events", os.DevNull, "--log-level", "info")
+	run := func(env []string, transport string, level ...string) string {
+		cmd := exec.Command(bin, "run", "--transport", transport, "--events", os.DevNull, "--log-level", append(level, "info")[0])
 		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -346,7 +348,7 @@ func TestWireRunTunesProcessorsAndCollectorUnlessTold(t *testing.T) {
 		return string(out)
 	}
 	const said = "wire transport: running on one processor"
-	const gc = "wire transport: garbage collection at GOGC=400"
+	const gc = "garbage collection at GOGC=400 within a soft memory limit"
 	env := []string{"GOMAXPROCS=", "GOGC=", "GOMEMLIMIT="} // unset for the child, whatever the test runs with
 	if out := run(env, "tcp"); !strings.Contains(out, said) || !strings.Contains(out, gc) {
 		t.Errorf("tcp run without GOMAXPROCS and GOGC did not go to one processor and GOGC=400:\n%s", out)
@@ -358,6 +360,12 @@ func TestWireRunTunesProcessorsAndCollectorUnlessTold(t *testing.T) {
 		t.Errorf("tcp run with GOMEMLIMIT changed the collector's settings:\n%s", out)
 	}
 	if out := run(env, "inproc"); strings.Contains(out, said) || strings.Contains(out, gc) {
-		t.Errorf("inproc run went to one processor or GOGC=400:\n%s", out)
+		t.Errorf("small inproc run went to one processor, or said GOGC=400 at info level:\n%s", out)
+	}
+	if out := run(env, "inproc", "debug"); strings.Contains(out, said) || !strings.Contains(out, gc) {
+		t.Errorf("inproc run went to one processor or did not collect at GOGC=400:\n%s", out)
+	}
+	if out := run([]string{"GOMAXPROCS=", "GOGC=200", "GOMEMLIMIT="}, "inproc", "debug"); strings.Contains(out, gc) {
+		t.Errorf("inproc run with GOGC set changed the collector's settings:\n%s", out)
 	}
 }
