@@ -2,6 +2,7 @@ package diameter
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,8 +39,15 @@ var (
 const ioBufferSize = 64 << 10
 
 type reply struct {
-	m   *diam.Message
-	err error
+	m     *diam.Message
+	frame []byte // for RequestFrame: the answer as received, checked, not decoded
+	err   error
+}
+
+// waiter is a request waiting for its answer.
+type waiter struct {
+	ch  chan reply
+	raw bool // RequestFrame's: the frame, not a decoded message
 }
 
 // Conn is one established Diameter connection with a peer. Either side
@@ -63,7 +71,7 @@ type Conn struct {
 	writers atomic.Int32
 
 	pmu     sync.Mutex
-	pending map[uint32]chan reply // nil once closed
+	pending map[uint32]waiter // nil once closed
 
 	hbh atomic.Uint32
 	e2e atomic.Uint32
@@ -94,7 +102,7 @@ func newConn(parent context.Context, nc net.Conn, transport string, cfg Config, 
 		br:        bufio.NewReaderSize(nc, ioBufferSize),
 		bw:        bufio.NewWriterSize(nc, ioBufferSize),
 		perFrame:  transport == "sctp",
-		pending:   make(map[uint32]chan reply),
+		pending:   make(map[uint32]waiter),
 		sem:       make(chan struct{}, cfg.MaxConcurrentRequests),
 		ctx:       ctx,
 		cancel:    cancel,
@@ -162,10 +170,25 @@ func (c *Conn) Request(ctx context.Context, m *diam.Message) (*diam.Message, err
 	if c.closing.Load() {
 		return nil, ErrClosed
 	}
-	return c.request(ctx, m)
+	r, err := c.request(ctx, m, false)
+	return r.m, err
 }
 
-func (c *Conn) request(ctx context.Context, m *diam.Message) (*diam.Message, error) {
+// RequestFrame is Request for a caller that reads the answer itself: it
+// returns the answer's bytes, header included, checked as Request checks
+// them (header bits, a command of the dictionary, every AVP's length and
+// nesting, checkAVPs) but not decoded into a message, which is most of
+// what an answer costs to read with the library (s6a.ParseULAFrame reads
+// an Update Location Answer from them). The bytes are the caller's.
+func (c *Conn) RequestFrame(ctx context.Context, m *diam.Message) ([]byte, error) {
+	if c.closing.Load() {
+		return nil, ErrClosed
+	}
+	r, err := c.request(ctx, m, true)
+	return r.frame, err
+}
+
+func (c *Conn) request(ctx context.Context, m *diam.Message, raw bool) (reply, error) {
 	hbh := c.hbh.Add(1)
 	m.Header.HopByHopID = hbh
 	m.Header.EndToEndID = c.e2e.Add(1)
@@ -174,31 +197,31 @@ func (c *Conn) request(ctx context.Context, m *diam.Message) (*diam.Message, err
 	c.pmu.Lock()
 	if c.pending == nil {
 		c.pmu.Unlock()
-		return nil, ErrClosed
+		return reply{}, ErrClosed
 	}
-	c.pending[hbh] = ch
+	c.pending[hbh] = waiter{ch: ch, raw: raw}
 	c.pmu.Unlock()
 	c.stats.requestsOut.Add(1)
 	if err := c.send(m, false); err != nil {
 		c.forget(hbh)
-		return nil, fmt.Errorf("%w: %w", ErrClosed, err)
+		return reply{}, fmt.Errorf("%w: %w", ErrClosed, err)
 	}
 	timer := time.NewTimer(c.cfg.RequestTimeout)
 	defer timer.Stop()
 	select {
 	case r := <-ch:
-		return r.m, r.err
+		return r, r.err
 	case <-ctx.Done():
 		c.forget(hbh)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			c.stats.timeouts.Add(1)
-			return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+			return reply{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 		}
-		return nil, ctx.Err()
+		return reply{}, ctx.Err()
 	case <-timer.C:
 		c.forget(hbh)
 		c.stats.timeouts.Add(1)
-		return nil, fmt.Errorf("%w after %v", ErrTimeout, c.cfg.RequestTimeout)
+		return reply{}, fmt.Errorf("%w after %v", ErrTimeout, c.cfg.RequestTimeout)
 	}
 }
 
@@ -210,14 +233,23 @@ func (c *Conn) forget(hbh uint32) {
 
 func (c *Conn) deliver(hbh uint32, r reply) bool {
 	c.pmu.Lock()
-	ch := c.pending[hbh]
+	w, ok := c.pending[hbh]
 	delete(c.pending, hbh)
 	c.pmu.Unlock()
-	if ch == nil {
+	if !ok {
 		return false
 	}
-	ch <- r
+	w.ch <- r
 	return true
+}
+
+// wantsFrame says whether the request awaiting the answer hbh asked for
+// its frame (RequestFrame) rather than a decoded message.
+func (c *Conn) wantsFrame(hbh uint32) bool {
+	c.pmu.Lock()
+	w := c.pending[hbh]
+	c.pmu.Unlock()
+	return w.raw
 }
 
 // send writes one message. Writes are serialized; the buffer is flushed
@@ -311,7 +343,16 @@ func (c *Conn) readLoop() {
 func (c *Conn) dispatch(b []byte) {
 	h := decodeHeader(b)
 	if h.CommandFlags&diam.RequestFlag == 0 {
-		m, err := decodeFrame(b)
+		var m *diam.Message
+		var frame []byte
+		var err error
+		if c.wantsFrame(h.HopByHopID) {
+			if err = checkFrame(h, b); err == nil {
+				frame = bytes.Clone(b) // b is the read buffer's
+			}
+		} else {
+			m, err = decodeFrame(b)
+		}
 		if err != nil {
 			c.stats.badAnswers.Add(1)
 			c.log.Warn("undecodable answer", zap.Uint32("command", h.CommandCode), zap.Uint32("hop_by_hop", h.HopByHopID), zap.Error(err))
@@ -319,7 +360,7 @@ func (c *Conn) dispatch(b []byte) {
 			return
 		}
 		c.stats.answersIn.Add(1)
-		if !c.deliver(h.HopByHopID, reply{m: m}) {
+		if !c.deliver(h.HopByHopID, reply{m: m, frame: frame}) {
 			c.stats.unmatchedAnswers.Add(1)
 			c.log.Debug("answer matches no pending request", zap.Uint32("command", h.CommandCode), zap.Uint32("hop_by_hop", h.HopByHopID))
 		}
@@ -496,7 +537,7 @@ func (c *Conn) watchdog() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), interval)
-		_, err := c.request(ctx, c.baseRequest(diam.DeviceWatchdog))
+		_, err := c.request(ctx, c.baseRequest(diam.DeviceWatchdog), false)
 		cancel()
 		switch {
 		case err == nil:
@@ -522,7 +563,7 @@ func (c *Conn) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), min(disconnectWait, c.cfg.RequestTimeout))
 		dpr := c.baseRequest(diam.DisconnectPeer)
 		dpr.AddAVP(diam.NewAVP(avp.DisconnectCause, avp.Mbit, 0, datatype.Enumerated(disconnectCauseRebooting)))
-		if _, err := c.request(ctx, dpr); err != nil {
+		if _, err := c.request(ctx, dpr, false); err != nil {
 			c.log.Debug("no DPA", zap.String("peer", c.peer()), zap.Error(err))
 		}
 		cancel()
@@ -544,8 +585,8 @@ func (c *Conn) shutdown(cause error) {
 		pending := c.pending
 		c.pending = nil
 		c.pmu.Unlock()
-		for _, ch := range pending {
-			ch <- reply{err: fmt.Errorf("%w: %w", ErrClosed, cause)}
+		for _, w := range pending {
+			w.ch <- reply{err: fmt.Errorf("%w: %w", ErrClosed, cause)}
 		}
 		close(c.done)
 		if c.server != nil {

@@ -2,6 +2,7 @@ package diameter
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -169,10 +170,11 @@ func TestNoCommonApplication(t *testing.T) {
 func TestWatchdogAnswered(t *testing.T) {
 	s := startServer(t, testConfig(t, "hss.test"), echo)
 	c := dialServer(t, s, testConfig(t, "mme.test"), nil)
-	ans, err := c.request(context.Background(), c.baseRequest(diam.DeviceWatchdog))
+	r, err := c.request(context.Background(), c.baseRequest(diam.DeviceWatchdog), false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ans := r.m
 	if ans.Header.CommandCode != diam.DeviceWatchdog || resultCode(t, ans) != ResultSuccess {
 		t.Errorf("DWA %v", ans)
 	}
@@ -601,8 +603,89 @@ func TestBadAnswerCounted(t *testing.T) {
 	if !errors.Is(err, ErrBadAnswer) {
 		t.Fatalf("err = %v, want ErrBadAnswer", err)
 	}
-	if c.Stats().BadAnswers != 1 {
+	// RequestFrame checks the answer as Request does.
+	if f, err := c.RequestFrame(context.Background(), appRequest("y")); !errors.Is(err, ErrBadAnswer) || f != nil {
+		t.Fatalf("RequestFrame: %d bytes, err = %v, want ErrBadAnswer", len(f), err)
+	}
+	if c.Stats().BadAnswers != 2 {
 		t.Errorf("stats %+v", c.Stats())
+	}
+}
+
+// RequestFrame hands over the answer's bytes, its own copy, which read in
+// place (EachAVP) and decoded give what the peer sent.
+func TestRequestFrameGivesTheAnswerAsSent(t *testing.T) {
+	s := startServer(t, testConfig(t, "hss.test"), echo)
+	c := dialServer(t, s, testConfig(t, "mme.test"), nil)
+	first, err := c.RequestFrame(context.Background(), appRequest("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := bytes.Clone(first)
+	for _, name := range []string{"bob", "carol"} {
+		if _, err := c.RequestFrame(context.Background(), appRequest(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(first, kept) {
+		t.Fatal("the first answer's bytes changed under later answers")
+	}
+	h := decodeHeader(first)
+	if h.CommandFlags&diam.RequestFlag != 0 || h.ApplicationID != testApp || int(h.MessageLength) != len(first) {
+		t.Fatalf("header %+v for %d bytes", h, len(first))
+	}
+	var user string
+	var result uint32
+	var seen int
+	if err := EachAVP(first, func(a RawAVP) bool {
+		seen++
+		switch a.Code {
+		case avp.UserName:
+			user, _ = a.Text()
+		case avp.ResultCode:
+			result, _ = a.Uint32()
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := DecodeMessage(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "alice" || result != ResultSuccess || seen != len(m.AVP) || userName(m) != "alice" {
+		t.Fatalf("read in place: user %q result %d, %d AVPs; decoded: %d AVPs, user %q", user, result, seen, len(m.AVP), userName(m))
+	}
+	c.Close()
+	if _, err := c.RequestFrame(context.Background(), appRequest("late")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v, want ErrClosed", err)
+	}
+}
+
+// EachAVP and RawAVP read any bytes without panicking: a bad length is an
+// error, a value of the wrong type or size is not ok.
+func TestEachAVPOnBadBytes(t *testing.T) {
+	hdr := make([]byte, HeaderLength)
+	for _, body := range [][]byte{
+		{0, 0, 1, 7, 0x40, 0, 0, 12, 0, 0},                 // length beyond the bytes
+		{0, 0, 1, 7, 0x80, 0, 0, 10, 0, 0, 0, 0},           // vendor bit, length under 12
+		{0, 0, 1, 12, 0x40, 0, 0, 11, 0, 0, 7},             // Result-Code of 3 bytes: ok false
+		{0, 0, 1, 12, 0x40, 0, 0, 12, 0, 0, 7, 0xd1, 0, 0}, // then 2 stray bytes
+	} {
+		var n int
+		var u32ok bool
+		err := EachAVP(append(bytes.Clone(hdr), body...), func(a RawAVP) bool {
+			n++
+			_, u32ok = a.Uint32()
+			a.Members(func(RawAVP) bool { return true })
+			return true
+		})
+		if err == nil && (n != 1 || u32ok) {
+			t.Errorf("% x: no error, %d AVPs, Uint32 ok %v", body, n, u32ok)
+		}
+	}
+	if err := EachAVP(hdr[:10], func(RawAVP) bool { return true }); err == nil {
+		t.Error("a 10-byte frame read")
 	}
 }
 

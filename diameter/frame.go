@@ -96,8 +96,28 @@ func DecodeMessage(b []byte) (*diam.Message, error) {
 // decodeFrame decodes a frame whose header checkHeader accepted.
 func decodeFrame(b []byte) (m *diam.Message, err error) {
 	h := decodeHeader(b)
-	fail := func(result uint32, failed *diam.AVP, err error) (*diam.Message, error) {
-		return nil, &MessageError{Header: h, Result: result, FailedAVP: failed, Err: err}
+	if err := checkFrame(h, b); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// Last defence: the library must not take the process down.
+		if r := recover(); r != nil {
+			m, err = nil, &MessageError{Header: h, Result: ResultInvalidAVPValue, Err: fmt.Errorf("decoder panic: %v", r)}
+		}
+	}()
+	m, err = diam.ReadMessage(bytes.NewReader(b), dict.Default)
+	if err != nil {
+		return nil, &MessageError{Header: h, Result: ResultInvalidAVPValue, Err: err}
+	}
+	return m, nil
+}
+
+// checkFrame is what a frame whose header checkHeader accepted must pass
+// before it is decoded: header bits, a command of the dictionary, the AVPs'
+// structure (checkAVPs). It fails with a *MessageError.
+func checkFrame(h diam.Header, b []byte) error {
+	fail := func(result uint32, failed *diam.AVP, err error) error {
+		return &MessageError{Header: h, Result: result, FailedAVP: failed, Err: err}
 	}
 	if h.CommandFlags&diam.RequestFlag != 0 && h.CommandFlags&diam.ErrorFlag != 0 {
 		return fail(ResultInvalidHdrBits, nil, errors.New("request with the E bit"))
@@ -108,17 +128,7 @@ func decodeFrame(b []byte) (m *diam.Message, err error) {
 	if f := checkAVPs(b[HeaderLength:], h.ApplicationID, 0); f != nil {
 		return fail(f.result, f.failedAVP(), f.err)
 	}
-	defer func() {
-		// Last defence: the library must not take the process down.
-		if r := recover(); r != nil {
-			m, err = fail(ResultInvalidAVPValue, nil, fmt.Errorf("decoder panic: %v", r))
-		}
-	}()
-	m, err = diam.ReadMessage(bytes.NewReader(b), dict.Default)
-	if err != nil {
-		return fail(ResultInvalidAVPValue, nil, err)
-	}
-	return m, nil
+	return nil
 }
 
 // avpKey names an AVP of an application's dictionary.

@@ -215,11 +215,13 @@ func (c *Client) UpdateLocation(ctx context.Context, r *UpdateLocationRequest) (
 	if err != nil {
 		return nil, err
 	}
-	ans, err := c.conn.Request(ctx, m)
+	// The answer read in place (ParseULAFrame): decoding it into the
+	// library's objects was a tenth of a serving node's time.
+	ans, err := c.conn.RequestFrame(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("s6a: ULR %s: %w", req.IMSI, err)
 	}
-	return ParseULA(ans)
+	return ParseULAFrame(ans)
 }
 
 // PurgeUE sends a PUR and reads the PUA.

@@ -1,0 +1,151 @@
+package s6a
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/fiorix/go-diameter/v4/diam"
+	"github.com/fiorix/go-diameter/v4/diam/avp"
+	"github.com/fiorix/go-diameter/v4/diam/datatype"
+
+	"github.com/core-sim/core-sim/diameter"
+)
+
+// ulaFrames are Update Location Answers as bytes: built by BuildULA, and
+// made by hand where BuildULA would not make them (no result, both kinds
+// of result, undecodable MSISDN or PDP-Type, repeated or unknown AVPs).
+func ulaFrames(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	for name, a := range map[string]*UpdateLocationAnswer{
+		"success, two contexts": {SessionID: "sgsn.test;1;2", Origin: Peer{"hlr.test", "home.test"}, Result: ResultSuccess,
+			ULAFlags: ULAFlagSeparationIndication, Subscription: &SubscriptionData{MSISDN: "491701234567", GPRS: []PDPContext{
+				{ContextID: 1, PDPType: PDPTypeIPv4, APN: "iot.example"}, {ContextID: 2, PDPType: PDPTypeIPv4v6, APN: "em"}}}},
+		"MSISDN only":         {SessionID: "s", Origin: Peer{"h", "r"}, Result: ResultSuccess, ULAFlags: 1, Subscription: &SubscriptionData{MSISDN: "4917"}},
+		"roaming not allowed": {SessionID: "s", Origin: Peer{"h", "r"}, Result: ErrorRoamingNotAllowed, ErrorMessage: "operator barred"},
+		"missing AVP":         {SessionID: "s", Origin: Peer{"h", "r"}, Result: ResultMissingAVP},
+		"empty subscription":  {SessionID: "s", Result: ResultSuccess, Subscription: &SubscriptionData{}},
+	} {
+		m, err := BuildULA(a)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		_, b := wire(t, m)
+		out["built: "+name] = b
+	}
+	msisdn := func(b []byte) *diam.AVP { return vendorAVP(avp.MSISDN, true, datatype.OctetString(b)) }
+	pdp := func(typ []byte) *diam.AVP {
+		return vendorAVP(avp.PDPContext, true, &diam.GroupedAVP{AVP: []*diam.AVP{
+			vendorAVP(avp.ContextIdentifier, true, datatype.Unsigned32(3)),
+			vendorAVP(avp.PDPType, true, datatype.OctetString(typ)),
+			diam.NewAVP(avp.ServiceSelection, avp.Mbit, 0, datatype.UTF8String("apn")),
+		}})
+	}
+	sub := func(members ...*diam.AVP) *diam.AVP {
+		return vendorAVP(avp.SubscriptionData, true, &diam.GroupedAVP{AVP: members})
+	}
+	gprs := func(members ...*diam.AVP) *diam.AVP {
+		return vendorAVP(avp.GPRSSubscriptionData, true, &diam.GroupedAVP{AVP: members})
+	}
+	result := diam.NewAVP(avp.ResultCode, avp.Mbit, 0, datatype.Unsigned32(2001))
+	experimental := diam.NewAVP(avp.ExperimentalResult, avp.Mbit, 0, &diam.GroupedAVP{AVP: []*diam.AVP{
+		diam.NewAVP(avp.VendorID, avp.Mbit, 0, datatype.Unsigned32(10415)),
+		diam.NewAVP(avp.ExperimentalResultCode, avp.Mbit, 0, datatype.Unsigned32(5004)),
+	}})
+	for name, avps := range map[string][]*diam.AVP{
+		"no result":                   {sub(msisdn([]byte{0x94}))},
+		"result then experimental":    {result, experimental},
+		"experimental then result":    {experimental, result},
+		"two results":                 {result, diam.NewAVP(avp.ResultCode, avp.Mbit, 0, datatype.Unsigned32(5001))},
+		"bad MSISDN":                  {result, sub(msisdn([]byte{0xab}))},
+		"bad PDP-Type":                {result, sub(gprs(pdp([]byte{0x21, 0x21})))},
+		"bad PDP-Type, no result":     {sub(gprs(pdp([]byte{}))), diam.NewAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String("x"))},
+		"two subscriptions":           {result, sub(msisdn([]byte{0x94})), sub(gprs(pdp([]byte{0x57})))},
+		"two ULA-Flags":               {result, vendorAVP(avp.ULAFlags, true, datatype.Unsigned32(1)), vendorAVP(avp.ULAFlags, true, datatype.Unsigned32(0))},
+		"unknown AVPs":                {diam.NewAVP(99999, 0, 0, datatype.OctetString("?")), result, diam.NewAVP(99998, avp.Vbit, 77, datatype.OctetString("??"))},
+		"GPRS data without contexts":  {result, sub(gprs(vendorAVP(avp.ContextIdentifier, true, datatype.Unsigned32(1))))},
+		"context with foreign member": {result, sub(gprs(pdp([]byte{0x8d}), diam.NewAVP(avp.UserName, 0, 0, datatype.UTF8String("u"))))},
+		"origin and error message": {diam.NewAVP(avp.OriginHost, avp.Mbit, 0, datatype.DiameterIdentity("hss")),
+			diam.NewAVP(avp.ErrorMessage, 0, 0, datatype.UTF8String("why")), result,
+			diam.NewAVP(avp.OriginRealm, avp.Mbit, 0, datatype.DiameterIdentity("realm"))},
+	} {
+		m := diam.NewMessage(CommandUpdateLocation, 0, ApplicationID, 7, 8, nil)
+		m.AddAVP(diam.NewAVP(avp.SessionID, avp.Mbit, 0, datatype.UTF8String("s;"+name)))
+		for _, a := range avps {
+			m.AddAVP(a)
+		}
+		_, b := wire(t, m)
+		out["made: "+name] = b
+	}
+	return out
+}
+
+// sameULA reads frame both ways, through the library's decoding and
+// ParseULA and in place with ParseULAFrame, and says how they differ.
+func sameULA(t *testing.T, name string, frame []byte) {
+	t.Helper()
+	m, err := diameter.DecodeMessage(frame)
+	if err != nil {
+		return // not a message RequestFrame would hand over
+	}
+	want, wantErr := ParseULA(m)
+	got, gotErr := ParseULAFrame(frame)
+	if (wantErr == nil) != (gotErr == nil) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: ParseULAFrame gave %+v, %v; ParseULA %+v, %v", name, got, gotErr, want, wantErr)
+	}
+	if wantErr != nil && gotErr.Error() != wantErr.Error() {
+		t.Errorf("%s: ParseULAFrame said %q, ParseULA %q", name, gotErr, wantErr)
+	}
+}
+
+func TestParseULAFrameReadsWhatParseULAReads(t *testing.T) {
+	frames := ulaFrames(t)
+	oks, errs := 0, 0
+	for name, b := range frames {
+		sameULA(t, name, b)
+		if _, err := ParseULAFrame(b); err == nil {
+			oks++
+		} else {
+			errs++
+		}
+	}
+	if oks < 8 || errs < 4 {
+		t.Fatalf("%d answers read, %d refused: the cases do not cover both", oks, errs)
+	}
+	a, err := ParseULAFrame(frames["built: success, two contexts"])
+	if err != nil || a.Subscription == nil || len(a.Subscription.GPRS) != 2 || a.Subscription.GPRS[1].APN != "em" ||
+		a.Subscription.MSISDN != "491701234567" || a.Origin.Host != "hlr.test" || a.ULAFlags != ULAFlagSeparationIndication {
+		t.Fatalf("success answer read as %+v, %v", a, err)
+	}
+	if a, err := ParseULAFrame(frames["made: experimental then result"]); err != nil || a.Result != (Result{Code: 5004, Experimental: true}) {
+		t.Fatalf("experimental result read as %+v, %v", a, err)
+	}
+}
+
+func TestParseULAFrameRefusesOtherCommands(t *testing.T) {
+	m, err := BuildULR(sampleULR())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b := wire(t, m)
+	if _, err := ParseULAFrame(b); err == nil {
+		t.Fatal("ParseULAFrame read a ULR")
+	}
+	for _, n := range []int{0, 5, 19} {
+		if _, err := ParseULAFrame(b[:n]); err == nil {
+			t.Fatalf("ParseULAFrame read %d bytes", n)
+		}
+	}
+}
+
+// Any bytes: ParseULAFrame never panics, and for a frame the library
+// decodes (what RequestFrame hands over has passed the same checks) it
+// reads what ParseULA reads.
+func FuzzParseULAFrame(f *testing.F) {
+	for _, b := range ulaFrames(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseULAFrame(b)
+		sameULA(t, "fuzzed", b)
+	})
+}
