@@ -5,6 +5,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -265,5 +266,30 @@ func TestWatchReportsALowerBound(t *testing.T) {
 				t.Errorf("speed %g: mark %d is not the next action's time %d", speed, m[0], ran[m[1]])
 			}
 		}
+	}
+}
+
+// BenchmarkQueue pops an action and schedules the next one of the same
+// actor, as a fleet's sessions do, with n actions pending at once spread
+// over 15 minutes of virtual time: the queue's cost per action, by how many
+// wait (a million is the million-device run).
+func BenchmarkQueue(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			const window = int64(15 * time.Minute)
+			var q queue
+			q.begin(0)
+			for i := 0; i < n; i++ {
+				q.push(r.Int64N(window), uint64(i+1), action{kind: uint8(i)})
+			}
+			seq := uint64(n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				k, x := q.pop()
+				seq++
+				q.push(k.at+window/2+r.Int64N(window), seq, x)
+			}
+		})
 	}
 }
