@@ -553,11 +553,16 @@ func startProgress(stderr io.Writer, stream *events.Stream, sched *sim.Scheduler
 	return drawProgress(stderr, func() int64 { return int64(stream.Emitted()) }, func(n int64, rate float64, now time.Time) string {
 		st := stream.Statuses.Count()
 		virt := sched.Progress()
-		return fmt.Sprintf("%d events, %.0f/s | online %d attached %d offline %d blocked %d | %s | ETA %s",
-			n, rate, st[events.StatusOnline], st[events.StatusAttached],
-			devices-st[events.StatusOnline]-st[events.StatusAttached]-st[events.StatusBlocked], st[events.StatusBlocked],
-			virt.Format("2006-01-02 15:04:05"), eta(sc, virt, now.Sub(wall)))
+		return progressLine(n, rate, st[events.StatusOnline], st[events.StatusAttached], st[events.StatusBlocked],
+			devices, virt, eta(sc, virt, now.Sub(wall)))
 	})
+}
+
+// progressLine is the progress line's text: events, their rate, the
+// devices by status (offline: all the others), the virtual time, the ETA.
+func progressLine(n int64, rate float64, online, attached, blocked, devices int, virt time.Time, eta string) string {
+	return fmt.Sprintf("%d events, %.0f/s | online %d attached %d offline %d blocked %d | %s | ETA %s",
+		n, rate, online, attached, devices-online-attached-blocked, blocked, virt.Format("2006-01-02 15:04:05"), eta)
 }
 
 // eta is what is left of a run that reached virt in took, if it goes on as it went.
@@ -670,6 +675,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		}
 		laneOut = newLaneOutput(w, o.lane.usage)
 		stream = events.NewStreamTo(laneOut, f)
+		laneOut.countStatuses(&stream.Statuses)
 	} else if stream, pipeline, err = openStream(ctx, o.out, uint64(sc.Seed), stdout, log); err != nil {
 		return err
 	}

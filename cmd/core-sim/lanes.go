@@ -83,6 +83,7 @@ const (
 	frameMark    = 'M' // at int64: no later record is earlier
 	frameStarted = 'R' // the lane's fleet starts
 	frameSummary = 'S' // length uint32, laneSummary as JSON: the lane's last frame
+	frameCounts  = 'C' // online, attached, blocked uint32: the lane's endpoints by status, for the progress line
 )
 
 // maxFrameValue bounds a record's bytes: a longer one is a broken stream.
@@ -103,14 +104,16 @@ type laneSummary struct {
 // laneOutput is a lane's events.Output: each record as a frame on w, its
 // id left out (the parent numbers the merged stream).
 type laneOutput struct {
-	mu     sync.Mutex
-	w      *bufio.Writer
-	closer io.Closer
-	usage  bool
-	last   int64 // the latest time written: frames never go back in time
-	usages int64
-	err    error
-	failed chan struct{}
+	mu       sync.Mutex
+	statuses *events.Statuses // counted into a frame with records or a mark, at most every countsEvery
+	counted  time.Time
+	w        *bufio.Writer
+	closer   io.Closer
+	usage    bool
+	last     int64 // the latest time written: frames never go back in time
+	usages   int64
+	err      error
+	failed   chan struct{}
 }
 
 func newLaneOutput(w io.WriteCloser, usage bool) *laneOutput {
@@ -176,6 +179,7 @@ func (o *laneOutput) Submit(b *sink.Batch) {
 			o.usages++
 		}
 	}
+	o.count()
 	o.fail(o.w.Flush())
 }
 
@@ -191,8 +195,40 @@ func (o *laneOutput) Mark(at int64) {
 	f[0] = frameMark
 	bin.LittleEndian.PutUint64(f[1:], uint64(at))
 	o.w.Write(f[:])
+	o.count()
 	o.fail(o.w.Flush())
 }
+
+// count writes the endpoints by status if countsEvery has passed since it
+// last did; under o.mu.
+func (o *laneOutput) count() {
+	now := time.Now()
+	if o.statuses == nil || now.Sub(o.counted) < countsEvery {
+		return
+	}
+	o.counted = now
+	st := o.statuses.Count()
+	var c [13]byte
+	c[0] = frameCounts
+	bin.LittleEndian.PutUint32(c[1:], uint32(st[events.StatusOnline]))
+	bin.LittleEndian.PutUint32(c[5:], uint32(st[events.StatusAttached]))
+	bin.LittleEndian.PutUint32(c[9:], uint32(st[events.StatusBlocked]))
+	o.w.Write(c[:])
+}
+
+// countStatuses makes the marks carry the endpoints by status of s.
+func (o *laneOutput) countStatuses(s *events.Statuses) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.statuses = s
+}
+
+// countsEvery is how often a lane tells the parent its endpoints by
+// status: about as often as the progress line is drawn.
+const countsEvery = 250 * time.Millisecond
+
+// laneCounts are a lane's endpoints by status as it last told them.
+type laneCounts struct{ online, attached, blocked atomic.Int64 }
 
 // started tells the parent that the lane's fleet starts.
 func (o *laneOutput) started() {
@@ -312,7 +348,8 @@ func recycle(c laneChunk) {
 
 // readLane decodes lane k's frames from r into chunks on out, closing out
 // at the end. started is called at the lane's start frame.
-func readLane(k int, r io.Reader, out chan<- laneChunk, started func()) {
+// counts gets the lane's endpoints by status.
+func readLane(k int, r io.Reader, out chan<- laneChunk, started func(), counts *laneCounts) {
 	defer close(out)
 	br := bufio.NewReaderSize(r, 1<<20)
 	c := newChunk()
@@ -394,6 +431,15 @@ func readLane(k int, r io.Reader, out chan<- laneChunk, started func()) {
 			send()
 		case frameStarted:
 			started()
+		case frameCounts:
+			if _, err := io.ReadFull(br, hdr[:12]); err != nil {
+				fail("its endpoints by status cut short at byte %d", offset)
+				return
+			}
+			counts.online.Store(int64(bin.LittleEndian.Uint32(hdr[0:])))
+			counts.attached.Store(int64(bin.LittleEndian.Uint32(hdr[4:])))
+			counts.blocked.Store(int64(bin.LittleEndian.Uint32(hdr[8:])))
+			offset += 12
 		case frameSummary:
 			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
 				fail("its summary cut short at byte %d", offset)
@@ -601,6 +647,7 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 		m.batch = min(256, max(1, int(po.rate/100))) // about 10 ms of records a batch
 	}
 	lanes := make([]lane, po.procs)
+	counts := make([]laneCounts, po.procs)
 	cmds := make([]*exec.Cmd, po.procs)
 	var startMu sync.Mutex
 	startedLanes, wall := 0, time.Time{}
@@ -638,7 +685,7 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 		ch := make(chan laneChunk, 16)
 		lanes[k].ch = ch
 		readers.Add(1)
-		go func() { defer readers.Done(); readLane(k, out, ch, started) }()
+		go func() { defer readers.Done(); readLane(k, out, ch, started, &counts[k]) }()
 	}
 	log.Info("fleet starting in lanes", zap.String("scenario", sc.Name), zap.Int("devices", devices),
 		zap.Int("procs", po.procs), zap.Duration("virtual_duration", sc.Duration), zap.String("speed", po.speed))
@@ -650,7 +697,7 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 		}
 	})
 	defer stopSignals()
-	stopProgress := startLaneProgress(stderr, m, sc, devices, po.procs, time.Now())
+	stopProgress := startLaneProgress(stderr, m, counts, sc, devices, time.Now())
 	mergeErr := m.run(lanes)
 	stopProgress()
 	if mergeErr != nil {
@@ -735,15 +782,22 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 	return nil
 }
 
-// startLaneProgress is startProgress for a run in lanes: events, rate,
-// the merge's virtual time and the ETA (the statuses are the lanes').
-func startLaneProgress(stderr io.Writer, m *merger, sc *scenarios.Scenario, devices, procs int, wall time.Time) func() {
+// startLaneProgress is startProgress for a run in lanes: the merged
+// events, their rate, the lanes' endpoints by status (summed: each lane has
+// its own devices) and the merge's virtual time.
+func startLaneProgress(stderr io.Writer, m *merger, counts []laneCounts, sc *scenarios.Scenario, devices int, wall time.Time) func() {
 	return drawProgress(stderr, m.events.Load, func(n int64, rate float64, now time.Time) string {
 		virt := sc.Start
 		if v := m.low.Load(); v > 0 {
 			virt = time.Unix(0, v).UTC()
 		}
-		return fmt.Sprintf("%d events, %.0f/s | %d devices in %d processes | %s | ETA %s",
-			n, rate, devices, procs, virt.Format("2006-01-02 15:04:05"), eta(sc, virt, now.Sub(wall)))
+		var online, attached, blocked int
+		for k := range counts {
+			online += int(counts[k].online.Load())
+			attached += int(counts[k].attached.Load())
+			blocked += int(counts[k].blocked.Load())
+		}
+		return progressLine(n, rate, online, attached, blocked, devices, virt, eta(sc, virt, now.Sub(wall))) +
+			fmt.Sprintf(" | %d processes", len(counts))
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/sink"
 )
 
@@ -164,7 +165,7 @@ func markFrame(at int64) []byte {
 // readChunks runs readLane on b and returns its chunks.
 func readChunks(b []byte) []laneChunk {
 	ch := make(chan laneChunk, 100)
-	readLane(3, bytes.NewReader(b), ch, func() {})
+	readLane(3, bytes.NewReader(b), ch, func() {}, new(laneCounts))
 	var out []laneChunk
 	for c := range ch {
 		out = append(out, c)
@@ -188,6 +189,7 @@ func TestReadLaneRefusesBrokenStreams(t *testing.T) {
 		{"mark back in time", append(markFrame(9), frame(frameEvent, 4, "y")...), "lane 3: a record at byte 10 goes back in virtual time"},
 		{"huge record", frame(frameEvent, 5, "")[:13:13], "cut short"},
 		{"bad summary", append([]byte{frameSummary, 2, 0, 0, 0}, "{x"...), "lane 3: its summary: invalid character"},
+		{"cut counts", []byte{frameCounts, 1, 0, 0, 0, 2}, "lane 3: its endpoints by status cut short at byte 1"},
 	} {
 		chunks := readChunks(c.b)
 		last := chunks[len(chunks)-1]
@@ -202,6 +204,52 @@ func TestReadLaneRefusesBrokenStreams(t *testing.T) {
 	}
 }
 
+// A lane tells the parent its endpoints by status with its records and
+// marks, at most every countsEvery; the parent's progress line shows their
+// sum.
+func TestLanesTellTheirEndpointsByStatus(t *testing.T) {
+	var buf bytes.Buffer
+	o := newLaneOutput(nopWriteCloser{&buf}, false)
+	var st events.Statuses
+	for id, s := range map[int64]events.Status{1: events.StatusOnline, 2: events.StatusOnline, 3: events.StatusAttached,
+		4: events.StatusBlocked, 5: events.StatusOffline} {
+		st.Apply(&events.Event{Status: s, Endpoint: &events.Endpoint{ID: id}})
+	}
+	o.Mark(10) // no statuses to count yet
+	o.countStatuses(&st)
+	o.Mark(20) // counted
+	o.Mark(30) // too soon after: not counted again
+	o.Mark(25) // not a mark (not after the last): too soon anyway
+	if err := o.summary(laneSummary{Total: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(buf.Bytes(), []byte{frameCounts, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0}); n != 1 {
+		t.Fatalf("%d frames of counts 2, 1, 1 in % x, want 1", n, buf.Bytes())
+	}
+	counts := make([]laneCounts, 2)
+	ch := make(chan laneChunk, 10)
+	readLane(1, bytes.NewReader(buf.Bytes()), ch, func() {}, &counts[1])
+	for c := range ch {
+		if c.err != nil {
+			t.Fatal(c.err)
+		}
+	}
+	counts[0].online.Store(3) // the other lane's
+	if got := [3]int64{counts[1].online.Load(), counts[1].attached.Load(), counts[1].blocked.Load()}; got != [3]int64{2, 1, 1} {
+		t.Fatalf("read counts %v, want [2 1 1]", got)
+	}
+	var online, attached, blocked int
+	for k := range counts {
+		online += int(counts[k].online.Load())
+		attached += int(counts[k].attached.Load())
+		blocked += int(counts[k].blocked.Load())
+	}
+	line := progressLine(1234, 567.8, online, attached, blocked, 20, time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), "1m0s")
+	if want := "1234 events, 568/s | online 5 attached 1 offline 13 blocked 1 | 2026-11-26 10:00:00 | ETA 1m0s"; line != want {
+		t.Fatalf("progress line %q, want %q", line, want)
+	}
+}
+
 // collect is a sink.Output-like pipeline stand-in: the merge submits to a
 // real Pipeline with a writer sink.
 func mergeOf(t *testing.T, streams ...[]byte) (string, error) {
@@ -213,7 +261,7 @@ func mergeOf(t *testing.T, streams ...[]byte) (string, error) {
 	lanes := make([]lane, len(streams))
 	for k, b := range streams {
 		ch := make(chan laneChunk, 100)
-		readLane(k, bytes.NewReader(b), ch, func() {})
+		readLane(k, bytes.NewReader(b), ch, func() {}, new(laneCounts))
 		lanes[k].ch = ch
 	}
 	err := m.run(lanes)
