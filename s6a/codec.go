@@ -3,6 +3,8 @@ package s6a
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/fiorix/go-diameter/v4/diam"
 	"github.com/fiorix/go-diameter/v4/diam/avp"
@@ -188,24 +190,77 @@ func BuildULA(a *UpdateLocationAnswer) (*diam.Message, error) {
 			members = append(members, vendorAVP(avp.MSISDN, true, datatype.OctetString(n)))
 		}
 		if len(s.GPRS) > 0 {
-			gprs := []*diam.AVP{vendorAVP(avp.CompleteDataListIncludedIndicator, true, datatype.Enumerated(CompleteDataListIncluded))}
-			for _, p := range s.GPRS {
-				if int(p.PDPType) >= len(pdpTypeNumber) {
-					return nil, fmt.Errorf("s6a: ULA: PDP-Context %d: PDP type %d", p.ContextID, p.PDPType)
-				}
-				gprs = append(gprs, vendorAVP(avp.PDPContext, true, &diam.GroupedAVP{AVP: []*diam.AVP{
-					vendorAVP(avp.ContextIdentifier, true, datatype.Unsigned32(p.ContextID)),
-					vendorAVP(avp.PDPType, true, datatype.OctetString([]byte{pdpTypeNumber[p.PDPType]})),
-					// Service-Selection is an IETF AVP (RFC 5778): vendor 0,
-					// whatever go-diameter's dictionary says.
-					diam.NewAVP(avp.ServiceSelection, avp.Mbit, 0, datatype.UTF8String(p.APN)),
-				}}))
+			gprs, err := gprsAVP(s.GPRS)
+			if err != nil {
+				return nil, err
 			}
-			members = append(members, vendorAVP(avp.GPRSSubscriptionData, true, &diam.GroupedAVP{AVP: gprs}))
+			members = append(members, gprs)
 		}
 		m.AddAVP(vendorAVP(avp.SubscriptionData, true, &diam.GroupedAVP{AVP: members}))
 	}
 	return m, nil
+}
+
+// buildGPRS is the GPRS-Subscription-Data AVP of list, built from the
+// library's objects.
+func buildGPRS(list []PDPContext) (*diam.AVP, error) {
+	gprs := []*diam.AVP{vendorAVP(avp.CompleteDataListIncludedIndicator, true, datatype.Enumerated(CompleteDataListIncluded))}
+	for _, p := range list {
+		if int(p.PDPType) >= len(pdpTypeNumber) {
+			return nil, fmt.Errorf("s6a: ULA: PDP-Context %d: PDP type %d", p.ContextID, p.PDPType)
+		}
+		gprs = append(gprs, vendorAVP(avp.PDPContext, true, &diam.GroupedAVP{AVP: []*diam.AVP{
+			vendorAVP(avp.ContextIdentifier, true, datatype.Unsigned32(p.ContextID)),
+			vendorAVP(avp.PDPType, true, datatype.OctetString([]byte{pdpTypeNumber[p.PDPType]})),
+			// Service-Selection is an IETF AVP (RFC 5778): vendor 0,
+			// whatever go-diameter's dictionary says.
+			diam.NewAVP(avp.ServiceSelection, avp.Mbit, 0, datatype.UTF8String(p.APN)),
+		}}))
+	}
+	return vendorAVP(avp.GPRSSubscriptionData, true, &diam.GroupedAVP{AVP: gprs}), nil
+}
+
+// gprsCache holds the GPRS-Subscription-Data of the last few lists
+// answered, serialized: the subscribers of a range share one list, and
+// building its AVPs for every answer (the library allocates each AVP, and
+// a buffer for each level of grouping when it writes them) was half of
+// what building an answer cost. A list is found by its contents, compared
+// in full, so a hit is always what building would give. The AVP is shared
+// by the messages that carry it: it is only ever read.
+var gprsCache struct {
+	mu      sync.Mutex
+	entries [8]gprsEntry
+	next    int
+}
+
+type gprsEntry struct {
+	list []PDPContext
+	avp  *diam.AVP
+}
+
+// gprsAVP is buildGPRS(list), serialized once per list: the same bytes on
+// the wire.
+func gprsAVP(list []PDPContext) (*diam.AVP, error) {
+	c := &gprsCache
+	c.mu.Lock()
+	for _, e := range c.entries {
+		if e.avp != nil && slices.Equal(e.list, list) {
+			c.mu.Unlock()
+			return e.avp, nil
+		}
+	}
+	c.mu.Unlock()
+	a, err := buildGPRS(list)
+	if err != nil {
+		return nil, err
+	}
+	raw := a.Data.Serialize()
+	shared := diam.NewAVP(a.Code, a.Flags, a.VendorID, datatype.Unknown(raw))
+	c.mu.Lock()
+	c.entries[c.next] = gprsEntry{list: slices.Clone(list), avp: shared}
+	c.next = (c.next + 1) % len(c.entries)
+	c.mu.Unlock()
+	return shared, nil
 }
 
 // BuildCLR builds a Cancel Location Request.
