@@ -380,6 +380,22 @@ func TestNilSources(t *testing.T) {
 	}
 }
 
+// NoLatency leaves the request latency histogram out, whatever Observe is
+// told; the rest is served as without it.
+func TestNoLatency(t *testing.T) {
+	full := fullSources()
+	full.NoLatency = true
+	m := New(full)
+	m.Observe("s6a", "ULR", time.Millisecond)
+	got := families(scrapeHandler(t, m.Handler()), "core_sim_")
+	if slices.Contains(got, "core_sim_request_duration_seconds") {
+		t.Errorf("families %v with NoLatency", got)
+	}
+	if !slices.Contains(got, "core_sim_events_total") || !slices.Contains(got, "core_sim_sink_events_total") {
+		t.Errorf("families %v: the sources' are missing", got)
+	}
+}
+
 // Without TypeNames the events carry only their type id, and the
 // registrations are there even when no location update happened.
 func TestEventsWithoutNames(t *testing.T) {

@@ -96,7 +96,7 @@ embedded default runs.`, `
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"--check", *check}, {"--pcap", *pcapPath != ""}, {"--metrics", out.metrics != ""}} {
+		}{{"--check", *check}, {"--pcap", *pcapPath != ""}} {
 			if f.set {
 				return fmt.Errorf("%s cannot be combined with --procs yet: the lanes would each see a part of the run", f.name)
 			}
@@ -675,7 +675,6 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		}
 		laneOut = newLaneOutput(w, o.lane.usage)
 		stream = events.NewStreamTo(laneOut, f)
-		laneOut.countStatuses(&stream.Statuses)
 	} else if stream, pipeline, err = openStream(ctx, o.out, uint64(sc.Seed), stdout, log); err != nil {
 		return err
 	}
@@ -729,7 +728,7 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	}
 	if o.lane != nil {
 		ropts = append(ropts, fleet.Lane(o.lane.k, o.lane.n))
-		sched.Watch(1024, stream.Mark)
+		sched.Watch(1024, laneOut.watchStatus(stream))
 	}
 	runner, err := fleet.NewRunner(sc, sched, nw, checker, log.Named("fleet"), ropts...)
 	if err != nil {

@@ -83,7 +83,7 @@ const (
 	frameMark    = 'M' // at int64: no later record is earlier
 	frameStarted = 'R' // the lane's fleet starts
 	frameSummary = 'S' // length uint32, laneSummary as JSON: the lane's last frame
-	frameCounts  = 'C' // online, attached, blocked uint32: the lane's endpoints by status, for the progress line
+	frameCounts  = 'C' // length uint32, laneStatus as JSON: the lane's endpoints by status and rejects so far, for the progress line and metrics
 )
 
 // maxFrameValue bounds a record's bytes: a longer one is a broken stream.
@@ -104,16 +104,16 @@ type laneSummary struct {
 // laneOutput is a lane's events.Output: each record as a frame on w, its
 // id left out (the parent numbers the merged stream).
 type laneOutput struct {
-	mu       sync.Mutex
-	statuses *events.Statuses // counted into a frame with records or a mark, at most every countsEvery
-	counted  time.Time
-	w        *bufio.Writer
-	closer   io.Closer
-	usage    bool
-	last     int64 // the latest time written: frames never go back in time
-	usages   int64
-	err      error
-	failed   chan struct{}
+	mu      sync.Mutex
+	status  atomic.Pointer[laneStatus] // the latest, from the simulation's goroutine (laneStatusEvery)
+	written *laneStatus                // the last one sent
+	w       *bufio.Writer
+	closer  io.Closer
+	usage   bool
+	last    int64 // the latest time written: frames never go back in time
+	usages  int64
+	err     error
+	failed  chan struct{}
 }
 
 func newLaneOutput(w io.WriteCloser, usage bool) *laneOutput {
@@ -199,36 +199,79 @@ func (o *laneOutput) Mark(at int64) {
 	o.fail(o.w.Flush())
 }
 
-// count writes the endpoints by status if countsEvery has passed since it
-// last did; under o.mu.
+// count sends the lane's latest status if it has not been sent; under o.mu.
 func (o *laneOutput) count() {
-	now := time.Now()
-	if o.statuses == nil || now.Sub(o.counted) < countsEvery {
+	st := o.status.Load()
+	if st == nil || st == o.written {
 		return
 	}
-	o.counted = now
-	st := o.statuses.Count()
-	var c [13]byte
-	c[0] = frameCounts
-	bin.LittleEndian.PutUint32(c[1:], uint32(st[events.StatusOnline]))
-	bin.LittleEndian.PutUint32(c[5:], uint32(st[events.StatusAttached]))
-	bin.LittleEndian.PutUint32(c[9:], uint32(st[events.StatusBlocked]))
-	o.w.Write(c[:])
+	o.written = st
+	b, err := json.Marshal(st)
+	if err != nil {
+		o.fail(err)
+		return
+	}
+	var h [5]byte
+	h[0] = frameCounts
+	bin.LittleEndian.PutUint32(h[1:], uint32(len(b)))
+	o.w.Write(h[:])
+	o.w.Write(b)
 }
 
-// countStatuses makes the marks carry the endpoints by status of s.
-func (o *laneOutput) countStatuses(s *events.Statuses) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.statuses = s
+// laneStatus is what a lane tells the parent while it runs: its endpoints
+// by status and its rejects by cause, so far.
+type laneStatus struct {
+	Online   int            `json:"online"`
+	Attached int            `json:"attached"`
+	Blocked  int            `json:"blocked"`
+	Rejects  map[string]int `json:"rejects,omitempty"`
 }
 
-// countsEvery is how often a lane tells the parent its endpoints by
-// status: about as often as the progress line is drawn.
-const countsEvery = 250 * time.Millisecond
+// watchStatus is the scheduler's watch for a lane (sim.Scheduler.Watch):
+// the stream's mark, and the lane's status from its stream at most every
+// laneStatusEvery. It runs on the simulation's goroutine, where reading the
+// stream's counts waits for no one; the encoder's goroutine sends the
+// status with the next records or mark.
+func (o *laneOutput) watchStatus(stream *events.Stream) func(next int64) {
+	var last time.Time
+	return func(next int64) {
+		stream.Mark(next)
+		if now := time.Now(); now.Sub(last) >= laneStatusEvery {
+			last = now
+			sum := stream.Summary(0)
+			o.status.Store(&laneStatus{Online: sum.ByStatus[events.StatusOnline], Attached: sum.ByStatus[events.StatusAttached],
+				Blocked: sum.ByStatus[events.StatusBlocked], Rejects: sum.Rejects})
+		}
+	}
+}
 
-// laneCounts are a lane's endpoints by status as it last told them.
-type laneCounts struct{ online, attached, blocked atomic.Int64 }
+// laneStatusEvery is how often a lane takes its status: about as often as
+// the progress line is drawn.
+const laneStatusEvery = 250 * time.Millisecond
+
+// sumLanes adds up what the lanes last told: endpoints by status and
+// rejects by cause (each lane has its own devices).
+func sumLanes(counts []laneCounts) (online, attached, blocked int, rejects map[string]int) {
+	rejects = map[string]int{}
+	for k := range counts {
+		online += int(counts[k].online.Load())
+		attached += int(counts[k].attached.Load())
+		blocked += int(counts[k].blocked.Load())
+		if r := counts[k].rejects.Load(); r != nil {
+			for c, n := range *r {
+				rejects[c] += n
+			}
+		}
+	}
+	return online, attached, blocked, rejects
+}
+
+// laneCounts are a lane's endpoints by status and rejects as it last told
+// them.
+type laneCounts struct {
+	online, attached, blocked atomic.Int64
+	rejects                   atomic.Pointer[map[string]int]
+}
 
 // started tells the parent that the lane's fleet starts.
 func (o *laneOutput) started() {
@@ -432,14 +475,30 @@ func readLane(k int, r io.Reader, out chan<- laneChunk, started func(), counts *
 		case frameStarted:
 			started()
 		case frameCounts:
-			if _, err := io.ReadFull(br, hdr[:12]); err != nil {
-				fail("its endpoints by status cut short at byte %d", offset)
+			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
+				fail("its status cut short at byte %d", offset)
 				return
 			}
-			counts.online.Store(int64(bin.LittleEndian.Uint32(hdr[0:])))
-			counts.attached.Store(int64(bin.LittleEndian.Uint32(hdr[4:])))
-			counts.blocked.Store(int64(bin.LittleEndian.Uint32(hdr[8:])))
-			offset += 12
+			n := bin.LittleEndian.Uint32(hdr[0:])
+			if n > maxFrameValue {
+				fail("a status of %d bytes at byte %d", n, offset)
+				return
+			}
+			b := make([]byte, n)
+			if _, err := io.ReadFull(br, b); err != nil {
+				fail("its status cut short at byte %d", offset)
+				return
+			}
+			var st laneStatus
+			if err := json.Unmarshal(b, &st); err != nil {
+				fail("its status at byte %d: %v", offset, err)
+				return
+			}
+			counts.online.Store(int64(st.Online))
+			counts.attached.Store(int64(st.Attached))
+			counts.blocked.Store(int64(st.Blocked))
+			counts.rejects.Store(&st.Rejects)
+			offset += 4 + int64(n)
 		case frameSummary:
 			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
 				fail("its summary cut short at byte %d", offset)
@@ -491,8 +550,41 @@ type merger struct {
 	batch   int // records a batch holds at most
 	ev, us  *sink.Batch
 	events  atomic.Int64
+	byType  [64]atomic.Int64 // events merged by type (for --metrics); others in other
+	otherMu sync.Mutex
+	other   map[int]int64
 	usageID int64
 	low     atomic.Int64 // the merge's virtual time, for the progress line
+}
+
+// countType counts a merged event of type t.
+func (m *merger) countType(t int) {
+	if t >= 0 && t < len(m.byType) {
+		m.byType[t].Add(1)
+		return
+	}
+	m.otherMu.Lock()
+	if m.other == nil {
+		m.other = map[int]int64{}
+	}
+	m.other[t]++
+	m.otherMu.Unlock()
+}
+
+// eventsByType are the events merged so far by type.
+func (m *merger) eventsByType() map[int]int64 {
+	out := map[int]int64{}
+	for t := range m.byType {
+		if n := m.byType[t].Load(); n > 0 {
+			out[t] = n
+		}
+	}
+	m.otherMu.Lock()
+	for t, n := range m.other {
+		out[t] += n
+	}
+	m.otherMu.Unlock()
+	return out
 }
 
 func (m *merger) add(r *laneRecord) {
@@ -520,6 +612,7 @@ func (m *merger) add(r *laneRecord) {
 	x.Buf = append(x.Buf, r.value...)
 	x.Add(id, r.typ, r.alert, k, v)
 	if r.kind != frameUsage {
+		m.countType(r.typ)
 		m.events.Add(1) // after the record is in its batch: the count never runs ahead of the records
 		m.pacer.Wait()
 	}
@@ -648,6 +741,12 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 	}
 	lanes := make([]lane, po.procs)
 	counts := make([]laneCounts, po.procs)
+	mx, err := startProcsMetrics(po.out.metrics, m, counts, pipeline, devices, log)
+	if err != nil {
+		pipeline.Close()
+		return err
+	}
+	defer mx.Close()
 	cmds := make([]*exec.Cmd, po.procs)
 	var startMu sync.Mutex
 	startedLanes, wall := 0, time.Time{}
@@ -791,12 +890,7 @@ func startLaneProgress(stderr io.Writer, m *merger, counts []laneCounts, sc *sce
 		if v := m.low.Load(); v > 0 {
 			virt = time.Unix(0, v).UTC()
 		}
-		var online, attached, blocked int
-		for k := range counts {
-			online += int(counts[k].online.Load())
-			attached += int(counts[k].attached.Load())
-			blocked += int(counts[k].blocked.Load())
-		}
+		online, attached, blocked, _ := sumLanes(counts)
 		return progressLine(n, rate, online, attached, blocked, devices, virt, eta(sc, virt, now.Sub(wall))) +
 			fmt.Sprintf(" | %d processes", len(counts))
 	})

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/sink"
 )
 
@@ -189,7 +188,8 @@ func TestReadLaneRefusesBrokenStreams(t *testing.T) {
 		{"mark back in time", append(markFrame(9), frame(frameEvent, 4, "y")...), "lane 3: a record at byte 10 goes back in virtual time"},
 		{"huge record", frame(frameEvent, 5, "")[:13:13], "cut short"},
 		{"bad summary", append([]byte{frameSummary, 2, 0, 0, 0}, "{x"...), "lane 3: its summary: invalid character"},
-		{"cut counts", []byte{frameCounts, 1, 0, 0, 0, 2}, "lane 3: its endpoints by status cut short at byte 1"},
+		{"cut status", []byte{frameCounts, 9, 0, 0, 0, '{'}, "lane 3: its status cut short at byte 1"},
+		{"bad status", append([]byte{frameCounts, 2, 0, 0, 0}, "{x"...), "lane 3: its status at byte 1: invalid character"},
 	} {
 		chunks := readChunks(c.b)
 		last := chunks[len(chunks)-1]
@@ -204,27 +204,24 @@ func TestReadLaneRefusesBrokenStreams(t *testing.T) {
 	}
 }
 
-// A lane tells the parent its endpoints by status with its records and
-// marks, at most every countsEvery; the parent's progress line shows their
-// sum.
-func TestLanesTellTheirEndpointsByStatus(t *testing.T) {
+// A lane tells the parent its status (endpoints by status, rejects) with
+// its records and marks, once for each status its simulation took; the
+// parent's progress line and metrics show the lanes' sum.
+func TestLanesTellTheirStatus(t *testing.T) {
 	var buf bytes.Buffer
 	o := newLaneOutput(nopWriteCloser{&buf}, false)
-	var st events.Statuses
-	for id, s := range map[int64]events.Status{1: events.StatusOnline, 2: events.StatusOnline, 3: events.StatusAttached,
-		4: events.StatusBlocked, 5: events.StatusOffline} {
-		st.Apply(&events.Event{Status: s, Endpoint: &events.Endpoint{ID: id}})
-	}
-	o.Mark(10) // no statuses to count yet
-	o.countStatuses(&st)
-	o.Mark(20) // counted
-	o.Mark(30) // too soon after: not counted again
-	o.Mark(25) // not a mark (not after the last): too soon anyway
+	o.Mark(10) // no status taken yet
+	o.status.Store(&laneStatus{Online: 2, Attached: 1, Blocked: 1, Rejects: map[string]int{"DIAMETER_ERROR_ROAMING_NOT_ALLOWED (5004)": 3}})
+	o.Mark(20) // sent
+	o.Mark(30) // the same status: not sent again
+	o.Mark(25) // not a mark (not after the last), and the same status
+	o.status.Store(&laneStatus{Online: 2, Attached: 2, Blocked: 1})
+	o.Submit(sink.NewBatch(sink.KindEvent)) // sent with records
 	if err := o.summary(laneSummary{Total: 0}); err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(buf.Bytes(), []byte{frameCounts, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0}); n != 1 {
-		t.Fatalf("%d frames of counts 2, 1, 1 in % x, want 1", n, buf.Bytes())
+	if n := bytes.Count(buf.Bytes(), []byte(`"online":2`)); n != 2 {
+		t.Fatalf("%d statuses sent in %q, want 2", n, buf.Bytes())
 	}
 	counts := make([]laneCounts, 2)
 	ch := make(chan laneChunk, 10)
@@ -235,17 +232,15 @@ func TestLanesTellTheirEndpointsByStatus(t *testing.T) {
 		}
 	}
 	counts[0].online.Store(3) // the other lane's
-	if got := [3]int64{counts[1].online.Load(), counts[1].attached.Load(), counts[1].blocked.Load()}; got != [3]int64{2, 1, 1} {
-		t.Fatalf("read counts %v, want [2 1 1]", got)
+	if got := [3]int64{counts[1].online.Load(), counts[1].attached.Load(), counts[1].blocked.Load()}; got != [3]int64{2, 2, 1} {
+		t.Fatalf("read counts %v, want [2 2 1]", got)
 	}
-	var online, attached, blocked int
-	for k := range counts {
-		online += int(counts[k].online.Load())
-		attached += int(counts[k].attached.Load())
-		blocked += int(counts[k].blocked.Load())
+	if r := counts[1].rejects.Load(); r == nil || len(*r) != 0 {
+		t.Fatalf("rejects after the second status: %v, want none", r)
 	}
+	online, attached, blocked, _ := sumLanes(counts)
 	line := progressLine(1234, 567.8, online, attached, blocked, 20, time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), "1m0s")
-	if want := "1234 events, 568/s | online 5 attached 1 offline 13 blocked 1 | 2026-11-26 10:00:00 | ETA 1m0s"; line != want {
+	if want := "1234 events, 568/s | online 5 attached 2 offline 12 blocked 1 | 2026-11-26 10:00:00 | ETA 1m0s"; line != want {
 		t.Fatalf("progress line %q, want %q", line, want)
 	}
 }

@@ -247,20 +247,58 @@ func startMetrics(addr string, stream *events.Stream, p *sink.Pipeline, devices 
 		},
 		// A device holds one PDP context at most: those ONLINE have one.
 		ActivePDP: func() int64 { return int64(summary().ByStatus[events.StatusOnline]) },
-		Sinks: func() []metrics.SinkStats {
-			var out []metrics.SinkStats
-			for _, r := range p.Runners() {
-				s := r.Stats()
-				out = append(out, metrics.SinkStats{Name: s.Name, ByType: s.ByType, Deliveries: s.Deliveries, Retries: s.Retries,
-					Dropped: s.Dropped, Failed: s.Failed, QueueDepth: s.QueueDepth, QueueCap: s.QueueCap})
-			}
-			return out
-		},
+		Sinks:     func() []metrics.SinkStats { return sinkStats(p) },
 	})
+	return serveMetrics(m, addr, log)
+}
+
+func serveMetrics(m *metrics.Metrics, addr string, log *zap.Logger) (*metrics.Metrics, error) {
 	a, err := m.Serve(addr)
 	if err != nil {
 		return nil, fmt.Errorf("--metrics %s: %w", addr, err)
 	}
 	log.Info("metrics", zap.String("url", "http://"+a.String()+"/metrics"))
 	return m, nil
+}
+
+// sinkStats are the pipeline's sinks as metrics shows them.
+func sinkStats(p *sink.Pipeline) []metrics.SinkStats {
+	var out []metrics.SinkStats
+	for _, r := range p.Runners() {
+		s := r.Stats()
+		out = append(out, metrics.SinkStats{Name: s.Name, ByType: s.ByType, Deliveries: s.Deliveries, Retries: s.Retries,
+			Dropped: s.Dropped, Failed: s.Failed, QueueDepth: s.QueueDepth, QueueCap: s.QueueCap})
+	}
+	return out
+}
+
+// startProcsMetrics serves the metrics of a run in several processes: the
+// events as merged, the sinks, and the endpoints by status and the rejects
+// as the lanes last told them (sumLanes). The elements' request latencies
+// are each lane's own and not served (docs/procs.md).
+func startProcsMetrics(addr string, mg *merger, counts []laneCounts, p *sink.Pipeline, devices int, log *zap.Logger) (*metrics.Metrics, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	m := metrics.New(metrics.Sources{
+		Events:    mg.eventsByType,
+		TypeNames: func(id int) string { return events.Type(id).String() },
+		Rejects: func() map[string]int64 {
+			_, _, _, rejects := sumLanes(counts)
+			out := map[string]int64{}
+			for c, n := range rejects {
+				out[c] = int64(n)
+			}
+			return out
+		},
+		Statuses: func() map[string]int64 {
+			online, attached, blocked, _ := sumLanes(counts)
+			return map[string]int64{events.StatusOnline.String(): int64(online), events.StatusAttached.String(): int64(attached),
+				events.StatusBlocked.String(): int64(blocked), events.StatusOffline.String(): int64(devices - online - attached - blocked)}
+		},
+		ActivePDP: func() int64 { online, _, _, _ := sumLanes(counts); return int64(online) },
+		Sinks:     func() []metrics.SinkStats { return sinkStats(p) },
+		NoLatency: true,
+	})
+	return serveMetrics(m, addr, log)
 }

@@ -473,6 +473,70 @@ func TestMetricsDuringARun(t *testing.T) {
 	}
 }
 
+// --metrics with --procs serves the merged events, the parent's sinks and
+// the lanes' endpoints by status and rejects, and no request latencies
+// (those are the lanes' own).
+func TestProcsServeMetrics(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), "run", "--procs", "2", "--transport", "inproc", "--speed", "600",
+		"--metrics", addr, "--events", "/dev/null", "--log-level", "error")
+	var errOut syncBuffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	}()
+	var values map[string]float64
+	var body string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never showed merged events, sinks, endpoints and rejects: %v\n%s", values, errOut.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		body, _ = readBody(res)
+		values = map[string]float64{}
+		for _, l := range strings.Split(body, "\n") {
+			if strings.HasPrefix(l, "core_sim_") {
+				i := strings.LastIndexByte(l, ' ')
+				values[l[:i]], _ = strconv.ParseFloat(l[i+1:], 64)
+			}
+		}
+		endpoints := 0.0
+		for _, st := range []string{"ONLINE", "ATTACHED", "OFFLINE", "BLOCKED"} {
+			endpoints += values[`core_sim_endpoints{status="`+st+`"}`]
+		}
+		rejects := 0.0
+		for k, v := range values {
+			if strings.HasPrefix(k, "core_sim_rejects_total{") {
+				rejects += v
+			}
+		}
+		if values[`core_sim_events_total{name="Update location",type="1"}`] > 0 &&
+			values[`core_sim_sink_events_total{sink="file:/dev/null",type="1"}`] > 0 &&
+			values[`core_sim_endpoints{status="ATTACHED"}`] > 0 && endpoints == 100 && rejects > 0 {
+			break
+		}
+	}
+	if strings.Contains(body, "core_sim_request_duration_seconds") {
+		t.Errorf("request latencies served with --procs (they are the lanes'):\n%s", body)
+	}
+}
+
 func readBody(res *http.Response) (string, error) {
 	defer res.Body.Close()
 	var b bytes.Buffer
