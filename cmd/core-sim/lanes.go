@@ -266,6 +266,28 @@ func sumLanes(counts []laneCounts) (online, attached, blocked int, rejects map[s
 	return online, attached, blocked, rejects
 }
 
+// readJSONFrame reads the rest of a frame of JSON (its length, then that
+// many bytes) into v: the bytes read, or what is wrong with them, naming
+// the frame (what) and where it started.
+func readJSONFrame(br *bufio.Reader, what string, offset int64, v any) (int64, string) {
+	var h [4]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return 0, fmt.Sprintf("its %s cut short at byte %d", what, offset)
+	}
+	n := bin.LittleEndian.Uint32(h[:])
+	if n > maxFrameValue {
+		return 0, fmt.Sprintf("a %s of %d bytes at byte %d", what, n, offset)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(br, b); err != nil {
+		return 0, fmt.Sprintf("its %s cut short at byte %d", what, offset)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return 0, fmt.Sprintf("its %s at byte %d: %v", what, offset, err)
+	}
+	return 4 + int64(n), ""
+}
+
 // laneCounts are a lane's endpoints by status and rejects as it last told
 // them.
 type laneCounts struct {
@@ -475,48 +497,21 @@ func readLane(k int, r io.Reader, out chan<- laneChunk, started func(), counts *
 		case frameStarted:
 			started()
 		case frameCounts:
-			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
-				fail("its status cut short at byte %d", offset)
-				return
-			}
-			n := bin.LittleEndian.Uint32(hdr[0:])
-			if n > maxFrameValue {
-				fail("a status of %d bytes at byte %d", n, offset)
-				return
-			}
-			b := make([]byte, n)
-			if _, err := io.ReadFull(br, b); err != nil {
-				fail("its status cut short at byte %d", offset)
-				return
-			}
 			var st laneStatus
-			if err := json.Unmarshal(b, &st); err != nil {
-				fail("its status at byte %d: %v", offset, err)
+			n, problem := readJSONFrame(br, "status", offset, &st)
+			if problem != "" {
+				fail("%s", problem)
 				return
 			}
 			counts.online.Store(int64(st.Online))
 			counts.attached.Store(int64(st.Attached))
 			counts.blocked.Store(int64(st.Blocked))
 			counts.rejects.Store(&st.Rejects)
-			offset += 4 + int64(n)
+			offset += n
 		case frameSummary:
-			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
-				fail("its summary cut short at byte %d", offset)
-				return
-			}
-			n := bin.LittleEndian.Uint32(hdr[0:])
-			if n > maxFrameValue {
-				fail("a summary of %d bytes", n)
-				return
-			}
-			b := make([]byte, n)
-			if _, err := io.ReadFull(br, b); err != nil {
-				fail("its summary cut short at byte %d", offset)
-				return
-			}
 			var s laneSummary
-			if err := json.Unmarshal(b, &s); err != nil {
-				fail("its summary: %v", err)
+			if _, problem := readJSONFrame(br, "summary", offset, &s); problem != "" {
+				fail("%s", problem)
 				return
 			}
 			if len(c.recs) > 0 || c.mark != 0 {

@@ -187,7 +187,7 @@ func TestReadLaneRefusesBrokenStreams(t *testing.T) {
 		{"back in time", append(frame(frameEvent, 5, "x"), frame(frameEvent, 4, "y")...), "lane 3: a record at byte 19 goes back in virtual time"},
 		{"mark back in time", append(markFrame(9), frame(frameEvent, 4, "y")...), "lane 3: a record at byte 10 goes back in virtual time"},
 		{"huge record", frame(frameEvent, 5, "")[:13:13], "cut short"},
-		{"bad summary", append([]byte{frameSummary, 2, 0, 0, 0}, "{x"...), "lane 3: its summary: invalid character"},
+		{"bad summary", append([]byte{frameSummary, 2, 0, 0, 0}, "{x"...), "lane 3: its summary at byte 1: invalid character"},
 		{"cut status", []byte{frameCounts, 9, 0, 0, 0, '{'}, "lane 3: its status cut short at byte 1"},
 		{"bad status", append([]byte{frameCounts, 2, 0, 0, 0}, "{x"...), "lane 3: its status at byte 1: invalid character"},
 	} {

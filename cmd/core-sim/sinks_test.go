@@ -415,8 +415,12 @@ func TestInterruptFlushesAndReports(t *testing.T) {
 	}
 }
 
-// --metrics serves the run's counts while it runs.
-func TestMetricsDuringARun(t *testing.T) {
+// scrapeRun starts core-sim with args and --metrics on a free loopback
+// port, and scrapes /metrics until done says the core_sim_ series (and
+// the whole body) are what it waits for, or fails after 20 s. The run is
+// interrupted when the test ends.
+func scrapeRun(t *testing.T, args []string, done func(values map[string]float64) bool) (map[string]float64, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -424,23 +428,22 @@ func TestMetricsDuringARun(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), "run", "--transport", "inproc", "--speed", "600", "--metrics", addr,
-		"--events", "/dev/null", "--events", "stdout;types=1", "--log-level", "error")
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, binary(t), append(append([]string{"run"}, args...), "--metrics", addr)...)
 	var errOut syncBuffer
 	cmd.Stderr = &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
-	}()
-	values := map[string]float64{}
+	})
 	deadline := time.Now().Add(20 * time.Second)
+	var values map[string]float64
 	for {
 		if time.Now().After(deadline) {
-			t.Fatalf("metrics never showed events and latencies: %v\n%s", values, errOut.String())
+			t.Fatalf("metrics never showed what the test waits for: %v\n%s", values, errOut.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 		res, err := http.Get("http://" + addr + "/metrics")
@@ -455,13 +458,21 @@ func TestMetricsDuringARun(t *testing.T) {
 				values[l[:i]], _ = strconv.ParseFloat(l[i+1:], 64)
 			}
 		}
-		if values[`core_sim_events_total{name="Update location",type="1"}`] > 0 &&
-			values[`core_sim_request_duration_seconds_count{interface="gn",request="CreatePDPContext"}`] > 0 &&
-			values[`core_sim_request_duration_seconds_count{interface="s6d",request="ULR"}`] > 0 &&
-			values[`core_sim_sink_events_total{sink="stdout",type="1"}`] > 0 && values[`core_sim_sink_events_total{sink="file:/dev/null",type="2"}`] > 0 {
-			break
+		if done(values) {
+			return values, body
 		}
 	}
+}
+
+// --metrics serves the run's counts while it runs.
+func TestMetricsDuringARun(t *testing.T) {
+	values, _ := scrapeRun(t, []string{"--transport", "inproc", "--speed", "600", "--events", "/dev/null",
+		"--events", "stdout;types=1", "--log-level", "error"}, func(values map[string]float64) bool {
+		return values[`core_sim_events_total{name="Update location",type="1"}`] > 0 &&
+			values[`core_sim_request_duration_seconds_count{interface="gn",request="CreatePDPContext"}`] > 0 &&
+			values[`core_sim_request_duration_seconds_count{interface="s6d",request="ULR"}`] > 0 &&
+			values[`core_sim_sink_events_total{sink="stdout",type="1"}`] > 0 && values[`core_sim_sink_events_total{sink="file:/dev/null",type="2"}`] > 0
+	})
 	if values[`core_sim_sink_events_total{sink="stdout",type="2"}`] != 0 {
 		t.Errorf("the stdout sink filtered to type 1 delivered type 2")
 	}
@@ -477,45 +488,8 @@ func TestMetricsDuringARun(t *testing.T) {
 // the lanes' endpoints by status and rejects, and no request latencies
 // (those are the lanes' own).
 func TestProcsServeMetrics(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), "run", "--procs", "2", "--transport", "inproc", "--speed", "600",
-		"--metrics", addr, "--events", "/dev/null", "--log-level", "error")
-	var errOut syncBuffer
-	cmd.Stderr = &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		cmd.Wait()
-	}()
-	var values map[string]float64
-	var body string
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatalf("metrics never showed merged events, sinks, endpoints and rejects: %v\n%s", values, errOut.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-		res, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			continue
-		}
-		body, _ = readBody(res)
-		values = map[string]float64{}
-		for _, l := range strings.Split(body, "\n") {
-			if strings.HasPrefix(l, "core_sim_") {
-				i := strings.LastIndexByte(l, ' ')
-				values[l[:i]], _ = strconv.ParseFloat(l[i+1:], 64)
-			}
-		}
+	_, body := scrapeRun(t, []string{"--procs", "2", "--transport", "inproc", "--speed", "600", "--events", "/dev/null",
+		"--log-level", "error"}, func(values map[string]float64) bool {
 		endpoints := 0.0
 		for _, st := range []string{"ONLINE", "ATTACHED", "OFFLINE", "BLOCKED"} {
 			endpoints += values[`core_sim_endpoints{status="`+st+`"}`]
@@ -526,12 +500,10 @@ func TestProcsServeMetrics(t *testing.T) {
 				rejects += v
 			}
 		}
-		if values[`core_sim_events_total{name="Update location",type="1"}`] > 0 &&
+		return values[`core_sim_events_total{name="Update location",type="1"}`] > 0 &&
 			values[`core_sim_sink_events_total{sink="file:/dev/null",type="1"}`] > 0 &&
-			values[`core_sim_endpoints{status="ATTACHED"}`] > 0 && endpoints == 100 && rejects > 0 {
-			break
-		}
-	}
+			values[`core_sim_endpoints{status="ATTACHED"}`] > 0 && endpoints == 100 && rejects > 0
+	})
 	if strings.Contains(body, "core_sim_request_duration_seconds") {
 		t.Errorf("request latencies served with --procs (they are the lanes'):\n%s", body)
 	}
