@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -170,7 +171,7 @@ func (c *Conn) Request(ctx context.Context, m *diam.Message) (*diam.Message, err
 	if c.closing.Load() {
 		return nil, ErrClosed
 	}
-	r, err := c.request(ctx, m, false)
+	r, err := c.request(ctx, m, nil, false)
 	return r.m, err
 }
 
@@ -184,15 +185,41 @@ func (c *Conn) RequestFrame(ctx context.Context, m *diam.Message) ([]byte, error
 	if c.closing.Load() {
 		return nil, ErrClosed
 	}
-	r, err := c.request(ctx, m, true)
+	r, err := c.request(ctx, m, nil, true)
 	return r.frame, err
 }
 
-func (c *Conn) request(ctx context.Context, m *diam.Message, raw bool) (reply, error) {
-	hbh := c.hbh.Add(1)
-	m.Header.HopByHopID = hbh
-	m.Header.EndToEndID = c.e2e.Add(1)
-	m.Header.CommandFlags |= diam.RequestFlag
+// RequestBytes is RequestFrame for a request already written as bytes (a
+// whole message, header included: s6a.AppendULR), so that the library
+// need not build it from objects. It sets the Request bit and the
+// Hop-by-Hop and End-to-End identifiers in req, which must be a message
+// whose header checkHeader accepts.
+func (c *Conn) RequestBytes(ctx context.Context, req []byte) ([]byte, error) {
+	if c.closing.Load() {
+		return nil, ErrClosed
+	}
+	if l, err := checkHeader(req, c.cfg.MaxMessageLength); err != nil {
+		return nil, fmt.Errorf("diameter: request of %d bytes: %w", len(req), err)
+	} else if l != len(req) {
+		return nil, fmt.Errorf("diameter: request of %d bytes says it has %d", len(req), l)
+	}
+	r, err := c.request(ctx, nil, req, true)
+	return r.frame, err
+}
+
+// request sends m, or req (bytes) when m is nil, and waits for the answer:
+// decoded, or as its frame if raw.
+func (c *Conn) request(ctx context.Context, m *diam.Message, req []byte, raw bool) (reply, error) {
+	hbh, e2e := c.hbh.Add(1), c.e2e.Add(1)
+	if m != nil {
+		m.Header.HopByHopID, m.Header.EndToEndID = hbh, e2e
+		m.Header.CommandFlags |= diam.RequestFlag
+		m.Header.MessageLength = uint32(m.Len())
+	} else {
+		req[4] |= diam.RequestFlag
+		binary.BigEndian.PutUint32(req[12:16], hbh)
+		binary.BigEndian.PutUint32(req[16:20], e2e)
+	}
 	ch := make(chan reply, 1)
 	c.pmu.Lock()
 	if c.pending == nil {
@@ -202,7 +229,7 @@ func (c *Conn) request(ctx context.Context, m *diam.Message, raw bool) (reply, e
 	c.pending[hbh] = waiter{ch: ch, raw: raw}
 	c.pmu.Unlock()
 	c.stats.requestsOut.Add(1)
-	if err := c.send(m, false); err != nil {
+	if err := c.write(m, req, false); err != nil {
 		c.forget(hbh)
 		return reply{}, fmt.Errorf("%w: %w", ErrClosed, err)
 	}
@@ -256,20 +283,26 @@ func (c *Conn) wantsFrame(hbh uint32) bool {
 // by the last of the writers that queued up meanwhile, so a burst of
 // answers leaves in few system calls.
 func (c *Conn) send(m *diam.Message, flush bool) error {
-	l := m.Len()
-	m.Header.MessageLength = uint32(l)
+	m.Header.MessageLength = uint32(m.Len())
+	return c.write(m, nil, flush)
+}
+
+// write writes m, or frame (a whole message as bytes) when m is nil.
+func (c *Conn) write(m *diam.Message, frame []byte, flush bool) error {
 	c.writers.Add(1)
 	c.wmu.Lock()
 	err := c.werr
-	if err == nil {
-		if c.bw.Available() >= l {
-			b := c.bw.AvailableBuffer()[:l]
-			if err = m.SerializeTo(b); err == nil {
-				_, err = c.bw.Write(b)
-			}
-		} else {
-			_, err = m.WriteTo(c.bw)
+	switch {
+	case err != nil:
+	case m == nil:
+		_, err = c.bw.Write(frame)
+	case c.bw.Available() >= int(m.Header.MessageLength):
+		b := c.bw.AvailableBuffer()[:m.Header.MessageLength]
+		if err = m.SerializeTo(b); err == nil {
+			_, err = c.bw.Write(b)
 		}
+	default:
+		_, err = m.WriteTo(c.bw)
 	}
 	if last := c.writers.Add(-1) == 0; err == nil && (last || flush || c.perFrame) {
 		err = c.bw.Flush()
@@ -537,7 +570,7 @@ func (c *Conn) watchdog() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), interval)
-		_, err := c.request(ctx, c.baseRequest(diam.DeviceWatchdog), false)
+		_, err := c.request(ctx, c.baseRequest(diam.DeviceWatchdog), nil, false)
 		cancel()
 		switch {
 		case err == nil:
@@ -563,7 +596,7 @@ func (c *Conn) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), min(disconnectWait, c.cfg.RequestTimeout))
 		dpr := c.baseRequest(diam.DisconnectPeer)
 		dpr.AddAVP(diam.NewAVP(avp.DisconnectCause, avp.Mbit, 0, datatype.Enumerated(disconnectCauseRebooting)))
-		if _, err := c.request(ctx, dpr, false); err != nil {
+		if _, err := c.request(ctx, dpr, nil, false); err != nil {
 			c.log.Debug("no DPA", zap.String("peer", c.peer()), zap.Error(err))
 		}
 		cancel()

@@ -170,7 +170,7 @@ func TestNoCommonApplication(t *testing.T) {
 func TestWatchdogAnswered(t *testing.T) {
 	s := startServer(t, testConfig(t, "hss.test"), echo)
 	c := dialServer(t, s, testConfig(t, "mme.test"), nil)
-	r, err := c.request(context.Background(), c.baseRequest(diam.DeviceWatchdog), false)
+	r, err := c.request(context.Background(), c.baseRequest(diam.DeviceWatchdog), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -223,3 +223,54 @@ func TestBuildULASharesGPRSDataByteForByte(t *testing.T) {
 		t.Fatal("BuildULA took PDP type 9")
 	}
 }
+
+// sameULR builds r both ways and says how they differ: the same refusal,
+// or the same bytes (AppendULR after a prefix it must leave alone).
+func sameULR(t *testing.T, r *UpdateLocationRequest) {
+	t.Helper()
+	m, wantErr := BuildULR(r)
+	prefix := []byte("prefix")
+	got, gotErr := AppendULR(bytes.Clone(prefix), r)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("%+v: AppendULR said %v, BuildULR %v", r, gotErr, wantErr)
+	}
+	if wantErr != nil {
+		if gotErr.Error() != wantErr.Error() || !bytes.Equal(got, prefix) {
+			t.Fatalf("%+v: AppendULR said %q and left %q, BuildULR %q", r, gotErr, got, wantErr)
+		}
+		return
+	}
+	m.Header.MessageLength = uint32(m.Len())
+	want, err := m.Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got[:len(prefix)], prefix) || !bytes.Equal(got[len(prefix):], want) {
+		t.Fatalf("%+v:\nAppendULR % x\nBuildULR  % x", r, got[len(prefix):], want)
+	}
+}
+
+func TestAppendULRWritesWhatBuildULRBuilds(t *testing.T) {
+	for _, r := range []*UpdateLocationRequest{
+		sampleULR(),
+		{SessionID: "s", Origin: Peer{"vlr", "r"}, DestinationRealm: "h", IMSI: "310150123456789", RATType: RATGERAN,
+			Flags: ULRS6aS6dIndicator, VisitedPLMN: PLMN{"310", "150"}},
+		{SessionID: "sgsn01.epc.mnc001.mcc262.3gppnetwork.org;1700000000;12", Origin: Peer{"a", "bc"}, DestinationHost: "hlr",
+			DestinationRealm: "home.example.org", IMSI: "26201", RATType: RATUTRAN, VisitedPLMN: PLMN{"262", "01"}, SGSNNumber: "491"},
+		{SessionID: "", IMSI: "1", VisitedPLMN: PLMN{"262", "01"}},                          // empty strings: AVPs of no payload
+		{SessionID: "s", IMSI: "26201x", VisitedPLMN: PLMN{"262", "01"}},                    // refused: IMSI
+		{SessionID: "s", IMSI: "26201", VisitedPLMN: PLMN{"26", "01"}},                      // refused: PLMN
+		{SessionID: "s", IMSI: "26201", VisitedPLMN: PLMN{"262", "01"}, SGSNNumber: "49-1"}, // refused: SGSN-Number
+	} {
+		sameULR(t, r)
+	}
+}
+
+func FuzzAppendULR(f *testing.F) {
+	f.Add("sgsn.test;1;2", "sgsn.test", "visited.test", "hlr.test", "home.test", "262011234567890", uint32(1001), uint32(34), "262", "01", "4917012345")
+	f.Add("", "", "", "", "", "1", uint32(0), uint32(0), "310", "150", "")
+	f.Fuzz(func(t *testing.T, sid, host, realm, dhost, drealm, imsi string, rat, flags uint32, mcc, mnc, sgsn string) {
+		sameULR(t, &UpdateLocationRequest{SessionID: sid, Origin: Peer{host, realm}, DestinationHost: dhost, DestinationRealm: drealm,
+			IMSI: imsi, RATType: RATType(rat), Flags: ULRFlags(flags), VisitedPLMN: PLMN{mcc, mnc}, SGSNNumber: sgsn})
+	})
+}
