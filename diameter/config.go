@@ -69,6 +69,10 @@ type Config struct {
 	MaxConcurrentRequests int
 
 	Logger *zap.Logger // nil: no logging
+
+	// FrameHandler, if set, is offered each application request before
+	// the Handler (see FrameHandler); the Handler must be set too.
+	FrameHandler FrameHandler
 }
 
 func (c Config) withDefaults() Config {
@@ -114,3 +118,15 @@ func (c Config) supports(appID uint32) bool {
 // caller, so a handler may build the answer from scratch. Returning nil
 // sends no answer.
 type Handler func(ctx context.Context, c *Conn, req *diam.Message) *diam.Message
+
+// FrameHandler answers an incoming application request from its bytes,
+// before the library decodes it (Config.FrameHandler): a request it can
+// read in place and answer as bytes costs none of the library's objects.
+// frame is the whole request, checked as a decoded one is (header bits, a
+// command of the dictionary, every AVP's length and nesting), and the
+// handler's own. It returns the whole answer (identifiers, command and
+// flags are set from the request by the connection; nil sends none), or
+// handled false to have the request decoded and given to the Handler, as
+// without it: then it must have done nothing with it. It runs in the
+// request's own goroutine, like a Handler.
+type FrameHandler func(ctx context.Context, c *Conn, frame []byte) (answer []byte, handled bool)

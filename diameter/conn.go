@@ -404,6 +404,18 @@ func (c *Conn) dispatch(b []byte) {
 		c.rejectRequest(h, b, ResultApplicationUnsupported, nil, fmt.Errorf("application %d not supported", h.ApplicationID))
 		return
 	}
+	if c.cfg.FrameHandler != nil && c.handler != nil && h.ApplicationID != 0 && checkFrame(h, b) == nil {
+		// Offered as bytes first (a frame that fails the check goes the
+		// usual way below, to be answered with what is wrong with it).
+		select {
+		case c.sem <- struct{}{}:
+			go c.serveFrame(h, bytes.Clone(b))
+		default:
+			c.stats.busy.Add(1)
+			c.rejectRequest(h, b, ResultTooBusy, nil, errors.New("too many requests in progress"))
+		}
+		return
+	}
 	m, err := decodeFrame(b)
 	if err != nil {
 		var me *MessageError
@@ -463,6 +475,50 @@ func (c *Conn) serve(req *diam.Message) {
 	ans.Header.EndToEndID = req.Header.EndToEndID
 	ans.Header.CommandFlags = ans.Header.CommandFlags&^(diam.RequestFlag|diam.ProxiableFlag) | req.Header.CommandFlags&diam.ProxiableFlag
 	c.sendAnswer(ans)
+}
+
+// serveFrame offers a request to the FrameHandler, and to the Handler,
+// decoded, if it does not take it; it holds a place in c.sem.
+func (c *Conn) serveFrame(h diam.Header, frame []byte) {
+	ans, handled := c.frameAnswer(h, frame)
+	if !handled {
+		m, err := decodeFrame(frame)
+		if err != nil {
+			<-c.sem
+			c.rejectRequest(h, frame, ResultUnableToComply, nil, err)
+			return
+		}
+		c.serve(m) // gives the place back
+		return
+	}
+	<-c.sem
+	if ans == nil {
+		return
+	}
+	if l, err := checkHeader(ans, 1<<24-1); err != nil || l != len(ans) {
+		c.log.Error("frame handler answered a broken message", zap.Int("bytes", len(ans)), zap.Error(err))
+		c.sendAnswer(c.errorAnswer(h, rawSessionID(frame), ResultUnableToComply, nil))
+		return
+	}
+	ans[4] = ans[4]&^(diam.RequestFlag|diam.ProxiableFlag) | h.CommandFlags&diam.ProxiableFlag
+	copy(ans[5:20], frame[5:20]) // command code, application, Hop-by-Hop, End-to-End
+	if c.write(nil, ans, false) == nil {
+		c.stats.answersOut.Add(1)
+	}
+}
+
+// frameAnswer runs the FrameHandler; a panic is answered
+// DIAMETER_UNABLE_TO_COMPLY, as a Handler's is.
+func (c *Conn) frameAnswer(h diam.Header, frame []byte) (ans []byte, handled bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.stats.handlerPanics.Add(1)
+			c.log.Error("handler panic", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			c.sendAnswer(c.errorAnswer(h, rawSessionID(frame), ResultUnableToComply, nil))
+			ans, handled = nil, true
+		}
+	}()
+	return c.cfg.FrameHandler(c.ctx, c, frame)
 }
 
 func (c *Conn) sendAnswer(m *diam.Message) {

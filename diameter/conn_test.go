@@ -719,3 +719,61 @@ func TestUnknownNetwork(t *testing.T) {
 		t.Error("udp accepted")
 	}
 }
+
+// A FrameHandler answers the requests it takes as bytes, with the
+// request's identifiers; those it leaves go to the Handler decoded; its
+// panics and broken answers are answered DIAMETER_UNABLE_TO_COMPLY, and
+// the connection goes on.
+func TestFrameHandler(t *testing.T) {
+	cfg := testConfig(t, "hss.test")
+	var taken, left atomic.Int32
+	cfg.FrameHandler = func(ctx context.Context, c *Conn, frame []byte) ([]byte, bool) {
+		var tag string
+		EachAVP(frame, func(a RawAVP) bool {
+			if a.Code == avp.UserName {
+				tag, _ = a.Text()
+			}
+			return true
+		})
+		switch tag {
+		case "fast":
+			taken.Add(1)
+			ans := diam.NewMessage(0, 0, 0, 7, 7, nil) // command, application and identifiers are the connection's to set
+			ans.AddAVP(diam.NewAVP(avp.ResultCode, avp.Mbit, 0, datatype.Unsigned32(ResultSuccess)))
+			ans.AddAVP(diam.NewAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String("answered as bytes")))
+			ans.Header.MessageLength = uint32(ans.Len())
+			b, _ := ans.Serialize()
+			return b, true
+		case "panic":
+			panic("frame handler")
+		case "broken":
+			return []byte{1, 2, 3}, true
+		}
+		left.Add(1)
+		return nil, false
+	}
+	s := startServer(t, cfg, echo)
+	c := dialServer(t, s, testConfig(t, "mme.test"), nil)
+	for _, tc := range []struct {
+		tag, user string
+		result    uint32
+	}{
+		{"fast", "answered as bytes", ResultSuccess},
+		{"slow", "slow", ResultSuccess},
+		{"panic", "", ResultUnableToComply},
+		{"broken", "", ResultUnableToComply},
+		{"fast", "answered as bytes", ResultSuccess},
+	} {
+		ans, err := c.Request(context.Background(), appRequest(tc.tag))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.tag, err)
+		}
+		if r := resultCode(t, ans); r != tc.result || userName(ans) != tc.user || ans.Header.CommandCode != diam.UpdateLocation ||
+			ans.Header.ApplicationID != testApp || ans.Header.CommandFlags&diam.RequestFlag != 0 {
+			t.Errorf("%s: result %d, user %q, header %+v; want %d, %q", tc.tag, r, userName(ans), ans.Header, tc.result, tc.user)
+		}
+	}
+	if taken.Load() != 2 || left.Load() != 1 || s.Stats().HandlerPanics != 1 {
+		t.Errorf("taken %d, left %d, panics %d; want 2, 1, 1", taken.Load(), left.Load(), s.Stats().HandlerPanics)
+	}
+}

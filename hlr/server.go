@@ -91,6 +91,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	cfg := diameter.Config{
 		Host: o.Host, Realm: o.Realm, ProductName: "core-sim HLR",
 		WatchdogInterval: o.WatchdogInterval, RequestTimeout: o.RequestTimeout, Logger: o.Logger,
+		FrameHandler: s6a.ServerFrameHandler(hss{s}),
 	}
 	srv, err := diameter.Listen(o.Transport, o.Listen, cfg, s6a.ServerHandler(hss{s}))
 	if err != nil {

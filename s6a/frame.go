@@ -210,3 +210,159 @@ func appendUint32AVP(b []byte, code uint32, flags uint8, vendor uint32, v uint32
 	binary.BigEndian.PutUint32(d[:], v)
 	return appendAVP(b, code, flags, vendor, d[:])
 }
+
+// ParseULRFrame reads an Update Location Request in place, from its frame
+// (diameter.FrameHandler): ok only when ParseULR would read it without an
+// error, and then the same request. Anything ParseULR would refuse, or
+// answer with a Failed-AVP, is not ok: the caller leaves the request to the
+// library's decoding and ParseULR, which answer it as before.
+func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
+	if len(frame) < diameter.HeaderLength {
+		return nil, false
+	}
+	code := uint32(frame[5])<<16 | uint32(frame[6])<<8 | uint32(frame[7])
+	if code != CommandUpdateLocation || binary.BigEndian.Uint32(frame[8:12]) != ApplicationID || frame[4]&diam.RequestFlag == 0 {
+		return nil, false
+	}
+	r = &UpdateLocationRequest{}
+	var auth, haveIMSI bool
+	var rat, flags, plmn *diameter.RawAVP
+	bad := false
+	text := func(x diameter.RawAVP, to *string) {
+		if s, ok := x.Text(); ok {
+			*to = s
+		} else {
+			bad = true
+		}
+	}
+	err := diameter.EachAVP(frame, func(x diameter.RawAVP) bool {
+		switch x.Code {
+		case avp.SessionID:
+			text(x, &r.SessionID)
+		case avp.OriginHost:
+			text(x, &r.Origin.Host)
+		case avp.OriginRealm:
+			text(x, &r.Origin.Realm)
+		case avp.DestinationHost:
+			text(x, &r.DestinationHost)
+		case avp.DestinationRealm:
+			text(x, &r.DestinationRealm)
+		case avp.UserName:
+			text(x, &r.IMSI)
+			haveIMSI = true
+		case avp.AuthSessionState:
+			auth = true
+		case avp.RATType:
+			rat = &x
+		case avp.ULRFlags:
+			flags = &x
+		case avp.VisitedPLMNID:
+			plmn = &x
+		case avp.SGSNNumber:
+			b, _ := x.Bytes()
+			n, err := DecodeTBCD(b)
+			if err != nil {
+				bad = true
+			}
+			r.SGSNNumber = n
+		}
+		return !bad
+	})
+	if err != nil || bad || !auth || !haveIMSI || rat == nil || flags == nil || plmn == nil ||
+		r.SessionID == "" || r.Origin.Host == "" || r.Origin.Realm == "" || r.DestinationRealm == "" ||
+		len(r.IMSI) < 6 || len(r.IMSI) > 15 || !IsDigits(r.IMSI) {
+		return nil, false
+	}
+	v, ok1 := rat.Uint32()
+	f, ok2 := flags.Uint32()
+	b, _ := plmn.Bytes()
+	p, err := DecodePLMN(b)
+	if !ok1 || !ok2 || err != nil {
+		return nil, false
+	}
+	r.RATType, r.Flags, r.VisitedPLMN = RATType(v), ULRFlags(f), p
+	return r, true
+}
+
+// AppendULA appends a to b as an Update Location Answer: the bytes that
+// BuildULA's message serializes to (identifiers 1 and 1: the connection
+// sets them from the request), written straight. It refuses what BuildULA
+// refuses.
+func AppendULA(b []byte, a *UpdateLocationAnswer) ([]byte, error) {
+	var msisdn []byte
+	if s := a.Subscription; s != nil {
+		if s.MSISDN != "" {
+			n, err := EncodeTBCD(s.MSISDN)
+			if err != nil {
+				return b, fmt.Errorf("s6a: ULA: MSISDN: %w", err)
+			}
+			msisdn = n
+		}
+		for _, p := range s.GPRS {
+			if int(p.PDPType) >= len(pdpTypeNumber) {
+				return b, fmt.Errorf("s6a: ULA: PDP-Context %d: PDP type %d", p.ContextID, p.PDPType)
+			}
+		}
+	}
+	start := len(b)
+	const code = CommandUpdateLocation
+	b = append(b, 1, 0, 0, 0, diam.ProxiableFlag, byte(code>>16), byte(code>>8), byte(code&0xff))
+	b = binary.BigEndian.AppendUint32(b, ApplicationID)
+	b = binary.BigEndian.AppendUint32(b, 1)
+	b = binary.BigEndian.AppendUint32(b, 1)
+	b = appendAVP(b, avp.SessionID, avp.Mbit, 0, a.SessionID)
+	b = appendUint32AVP(b, avp.AuthSessionState, avp.Mbit, 0, AuthSessionStateNoStateMaintained)
+	if a.Result.Experimental {
+		g := beginGroup(&b, avp.ExperimentalResult, avp.Mbit, 0)
+		b = appendUint32AVP(b, avp.VendorID, avp.Mbit, 0, VendorID3GPP)
+		b = appendUint32AVP(b, avp.ExperimentalResultCode, avp.Mbit, 0, a.Result.Code)
+		endGroup(b, g)
+	} else {
+		b = appendUint32AVP(b, avp.ResultCode, avp.Mbit, 0, a.Result.Code)
+	}
+	if a.ErrorMessage != "" {
+		b = appendAVP(b, avp.ErrorMessage, 0, 0, a.ErrorMessage)
+	}
+	b = appendAVP(b, avp.OriginHost, avp.Mbit, 0, a.Origin.Host)
+	b = appendAVP(b, avp.OriginRealm, avp.Mbit, 0, a.Origin.Realm)
+	if a.ULAFlags != 0 || a.Result.OK() {
+		b = appendUint32AVP(b, avp.ULAFlags, avp.Mbit|avp.Vbit, VendorID3GPP, a.ULAFlags)
+	}
+	if s := a.Subscription; s != nil {
+		sd := beginGroup(&b, avp.SubscriptionData, avp.Mbit|avp.Vbit, VendorID3GPP)
+		if msisdn != nil {
+			b = appendAVP(b, avp.MSISDN, avp.Mbit|avp.Vbit, VendorID3GPP, msisdn)
+		}
+		if len(s.GPRS) > 0 {
+			gd := beginGroup(&b, avp.GPRSSubscriptionData, avp.Mbit|avp.Vbit, VendorID3GPP)
+			b = appendUint32AVP(b, avp.CompleteDataListIncludedIndicator, avp.Mbit|avp.Vbit, VendorID3GPP, CompleteDataListIncluded)
+			for _, p := range s.GPRS {
+				pc := beginGroup(&b, avp.PDPContext, avp.Mbit|avp.Vbit, VendorID3GPP)
+				b = appendUint32AVP(b, avp.ContextIdentifier, avp.Mbit|avp.Vbit, VendorID3GPP, p.ContextID)
+				b = appendAVP(b, avp.PDPType, avp.Mbit|avp.Vbit, VendorID3GPP, []byte{pdpTypeNumber[p.PDPType]})
+				b = appendAVP(b, avp.ServiceSelection, avp.Mbit, 0, p.APN)
+				endGroup(b, pc)
+			}
+			endGroup(b, gd)
+		}
+		endGroup(b, sd)
+	}
+	l := len(b) - start
+	b[start+1], b[start+2], b[start+3] = byte(l>>16), byte(l>>8), byte(l)
+	return b, nil
+}
+
+// beginGroup appends a Grouped AVP's header, its length to be set by
+// endGroup once its members are appended; it returns where it starts.
+func beginGroup(b *[]byte, code uint32, flags uint8, vendor uint32) int {
+	at := len(*b)
+	*b = appendAVP(*b, code, flags, vendor, "")
+	return at
+}
+
+// endGroup sets the length of the Grouped AVP at at (its members are all
+// padded, so the group needs none).
+func endGroup(b []byte, at int) {
+	l := len(b) - at
+	b[at+5], b[at+6], b[at+7] = byte(l>>16), byte(l>>8), byte(l)
+}

@@ -266,11 +266,180 @@ func TestAppendULRWritesWhatBuildULRBuilds(t *testing.T) {
 	}
 }
 
+// Any request: AppendULR writes BuildULR's bytes, or refuses what it refuses.
 func FuzzAppendULR(f *testing.F) {
 	f.Add("sgsn.test;1;2", "sgsn.test", "visited.test", "hlr.test", "home.test", "262011234567890", uint32(1001), uint32(34), "262", "01", "4917012345")
 	f.Add("", "", "", "", "", "1", uint32(0), uint32(0), "310", "150", "")
 	f.Fuzz(func(t *testing.T, sid, host, realm, dhost, drealm, imsi string, rat, flags uint32, mcc, mnc, sgsn string) {
 		sameULR(t, &UpdateLocationRequest{SessionID: sid, Origin: Peer{host, realm}, DestinationHost: dhost, DestinationRealm: drealm,
 			IMSI: imsi, RATType: RATType(rat), Flags: ULRFlags(flags), VisitedPLMN: PLMN{mcc, mnc}, SGSNNumber: sgsn})
+	})
+}
+
+// sameULRRead reads a ULR frame both ways: where ParseULR reads it,
+// ParseULRFrame reads the same; where ParseULR refuses it, ParseULRFrame
+// leaves it to ParseULR (not ok).
+func sameULRRead(t *testing.T, name string, frame []byte) (read bool) {
+	t.Helper()
+	m, err := diameter.DecodeMessage(frame)
+	if err != nil {
+		return false
+	}
+	want, wantErr := ParseULR(m)
+	got, ok := ParseULRFrame(frame)
+	if ok != (wantErr == nil) || (ok && !reflect.DeepEqual(got, want)) {
+		t.Fatalf("%s: ParseULRFrame gave %+v, %v; ParseULR %+v, %v", name, got, ok, want, wantErr)
+	}
+	return ok
+}
+
+func ulrFrames(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	for name, r := range map[string]*UpdateLocationRequest{
+		"sample": sampleULR(),
+		"S6a, 3-digit MNC": {SessionID: "s", Origin: Peer{"vlr", "r"}, DestinationRealm: "h", IMSI: "310150123456789",
+			RATType: RATGERAN, Flags: ULRS6aS6dIndicator, VisitedPLMN: PLMN{"310", "150"}},
+		"short IMSI": {SessionID: "s", Origin: Peer{"vlr", "r"}, DestinationRealm: "h", IMSI: "26201",
+			VisitedPLMN: PLMN{"262", "01"}},
+		"no origin host": {SessionID: "s", Origin: Peer{"", "r"}, DestinationRealm: "h", IMSI: "262011234567890",
+			VisitedPLMN: PLMN{"262", "01"}},
+	} {
+		b, err := AppendULR(nil, r)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		out["built: "+name] = b
+	}
+	base := func() *diam.Message {
+		m, err := BuildULR(sampleULR())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for name, edit := range map[string]func(m *diam.Message){
+		"without RAT-Type":         func(m *diam.Message) { m.AVP = dropAVP(m.AVP, avp.RATType) },
+		"without Auth-Session":     func(m *diam.Message) { m.AVP = dropAVP(m.AVP, avp.AuthSessionState) },
+		"without User-Name":        func(m *diam.Message) { m.AVP = dropAVP(m.AVP, avp.UserName) },
+		"without Visited-PLMN":     func(m *diam.Message) { m.AVP = dropAVP(m.AVP, avp.VisitedPLMNID) },
+		"without ULR-Flags":        func(m *diam.Message) { m.AVP = dropAVP(m.AVP, avp.ULRFlags) },
+		"without Destination-Host": func(m *diam.Message) { m.AVP = dropAVP(m.AVP, avp.DestinationHost) },
+		"IMSI with a letter": func(m *diam.Message) {
+			m.AVP = append(dropAVP(m.AVP, avp.UserName), diam.NewAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String("26201123456789a")))
+		},
+		"PLMN of 2 bytes": func(m *diam.Message) {
+			m.AVP = append(dropAVP(m.AVP, avp.VisitedPLMNID), vendorAVP(avp.VisitedPLMNID, true, datatype.OctetString([]byte{0x62, 0xf2})))
+		},
+		"bad SGSN-Number": func(m *diam.Message) {
+			m.AVP = append(dropAVP(m.AVP, avp.SGSNNumber), vendorAVP(avp.SGSNNumber, true, datatype.OctetString([]byte{0xab})))
+		},
+		"two User-Names, the last good": func(m *diam.Message) {
+			m.AVP = append([]*diam.AVP{diam.NewAVP(avp.UserName, avp.Mbit, 0, datatype.UTF8String("x"))}, m.AVP...)
+		},
+		"two RAT-Types": func(m *diam.Message) {
+			m.AVP = append(m.AVP, vendorAVP(avp.RATType, true, datatype.Enumerated(RATGERAN)))
+		},
+		"an unknown AVP": func(m *diam.Message) { m.AVP = append(m.AVP, diam.NewAVP(99999, 0, 0, datatype.OctetString("?"))) },
+		"as an answer":   func(m *diam.Message) { m.Header.CommandFlags &^= diam.RequestFlag },
+	} {
+		m := base()
+		edit(m)
+		_, b := wire(t, m)
+		out["made: "+name] = b
+	}
+	return out
+}
+
+func dropAVP(avps []*diam.AVP, code uint32) []*diam.AVP {
+	var out []*diam.AVP
+	for _, a := range avps {
+		if a.Code != code {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestParseULRFrameReadsWhatParseULRReads(t *testing.T) {
+	read, left := 0, 0
+	for name, b := range ulrFrames(t) {
+		if sameULRRead(t, name, b) {
+			read++
+		} else {
+			left++
+		}
+	}
+	if read < 4 || left < 8 {
+		t.Fatalf("%d read, %d left to ParseULR: the cases do not cover both", read, left)
+	}
+}
+
+// Any bytes: ParseULRFrame never panics, and for a frame the library
+// decodes it reads what ParseULR reads, or leaves it to ParseULR.
+func FuzzParseULRFrame(f *testing.F) {
+	for _, b := range ulrFrames(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseULRFrame(b)
+		sameULRRead(t, "fuzzed", b)
+	})
+}
+
+// sameULABytes builds a both ways: the same refusal, or the same bytes.
+func sameULABytes(t *testing.T, a *UpdateLocationAnswer) {
+	t.Helper()
+	m, wantErr := BuildULA(a)
+	got, gotErr := AppendULA([]byte("p"), a)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("%+v: AppendULA said %v, BuildULA %v", a, gotErr, wantErr)
+	}
+	if wantErr != nil {
+		if gotErr.Error() != wantErr.Error() {
+			t.Fatalf("AppendULA said %q, BuildULA %q", gotErr, wantErr)
+		}
+		return
+	}
+	m.Header.MessageLength = uint32(m.Len())
+	want, err := m.Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 'p' || !bytes.Equal(got[1:], want) {
+		t.Fatalf("%+v:\nAppendULA % x\nBuildULA  % x", a, got[1:], want)
+	}
+}
+
+func TestAppendULAWritesWhatBuildULABuilds(t *testing.T) {
+	for _, a := range []*UpdateLocationAnswer{
+		{SessionID: "sgsn.test;1;2", Origin: Peer{"hlr.test", "home.test"}, Result: ResultSuccess, ULAFlags: ULAFlagSeparationIndication,
+			Subscription: &SubscriptionData{MSISDN: "491701234567", GPRS: []PDPContext{{1, PDPTypeIPv4, "iot.example"}, {2, PDPTypeIPv4v6, "em"}}}},
+		{SessionID: "s", Origin: Peer{"h", "r"}, Result: ResultSuccess, Subscription: &SubscriptionData{MSISDN: "4917"}},
+		{SessionID: "s", Origin: Peer{"h", "r"}, Result: ResultSuccess, Subscription: &SubscriptionData{}},
+		{SessionID: "s", Origin: Peer{"h", "r"}, Result: ErrorRoamingNotAllowed, ErrorMessage: "operator barred"},
+		{SessionID: "", Result: ResultMissingAVP},
+		{SessionID: "s", Result: ResultSuccess, ULAFlags: 0},
+		{SessionID: "s", Result: ResultSuccess, Subscription: &SubscriptionData{MSISDN: "49x"}},                    // refused
+		{SessionID: "s", Result: ResultSuccess, Subscription: &SubscriptionData{GPRS: []PDPContext{{PDPType: 7}}}}, // refused
+	} {
+		sameULABytes(t, a)
+	}
+}
+
+// Any answer: AppendULA writes BuildULA's bytes, or refuses what it refuses.
+func FuzzAppendULA(f *testing.F) {
+	f.Add("s;1", "hlr", "home", uint32(2001), false, "", uint32(1), true, "4917", uint32(1), uint32(0), "em", uint8(2))
+	f.Add("", "", "", uint32(5004), true, "barred", uint32(0), false, "", uint32(0), uint32(3), "", uint8(0))
+	f.Fuzz(func(t *testing.T, sid, host, realm string, code uint32, exp bool, msg string, flags uint32, sub bool, msisdn string,
+		ctx, typ uint32, apn string, n uint8) {
+		a := &UpdateLocationAnswer{SessionID: sid, Origin: Peer{host, realm}, Result: Result{Code: code, Experimental: exp},
+			ErrorMessage: msg, ULAFlags: flags}
+		if sub {
+			a.Subscription = &SubscriptionData{MSISDN: msisdn}
+			for i := range n % 4 {
+				a.Subscription.GPRS = append(a.Subscription.GPRS, PDPContext{ContextID: ctx + uint32(i), PDPType: typ, APN: apn})
+			}
+		}
+		sameULABytes(t, a)
 	})
 }

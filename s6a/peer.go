@@ -77,6 +77,47 @@ func ServerHandler(h HSS) diameter.Handler {
 	}
 }
 
+// ServerFrameHandler is ServerHandler's way for Update Location Requests
+// that read in place (ParseULRFrame), for diameter.Config.FrameHandler:
+// the answer is written as bytes (AppendULA), with the bytes BuildULA's
+// message would have. Any other request, or a ULR that ParseULR would
+// refuse, goes to ServerHandler decoded, as before. Decoding the requests
+// and building the answers from the library's objects was about a tenth of
+// the HLR's share of a full cycle.
+func ServerFrameHandler(h HSS) diameter.FrameHandler {
+	return func(ctx context.Context, c *diameter.Conn, frame []byte) ([]byte, bool) {
+		r, ok := ParseULRFrame(frame)
+		if !ok {
+			return nil, false
+		}
+		a := h.UpdateLocation(ctx, r)
+		if a == nil {
+			return errorAnswerBytes(c, frame, diameter.ResultUnableToComply), true
+		}
+		fillAnswer(&a.SessionID, &a.Origin, r.SessionID, Peer{Host: c.LocalHost(), Realm: c.LocalRealm()})
+		b, err := AppendULA(make([]byte, 0, 384), a)
+		if err != nil {
+			return errorAnswerBytes(c, frame, diameter.ResultUnableToComply), true
+		}
+		return b, true
+	}
+}
+
+// errorAnswerBytes is c.ErrorAnswer to the request frame, as bytes.
+func errorAnswerBytes(c *diameter.Conn, frame []byte, result uint32) []byte {
+	req, err := diameter.DecodeMessage(frame)
+	if err != nil {
+		return nil // cannot happen: the connection checked the frame
+	}
+	m := c.ErrorAnswer(req, result, nil)
+	m.Header.MessageLength = uint32(m.Len())
+	b, err := m.Serialize()
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
 // NodeHandler adapts a ServingNode to a diameter.Handler.
 func NodeHandler(n ServingNode) diameter.Handler {
 	return func(ctx context.Context, c *diameter.Conn, req *diam.Message) *diam.Message {
