@@ -6,6 +6,7 @@ import (
 
 	"github.com/fiorix/go-diameter/v4/diam"
 	"github.com/fiorix/go-diameter/v4/diam/avp"
+	"github.com/fiorix/go-diameter/v4/diam/datatype"
 
 	"github.com/core-sim/core-sim/diameter"
 )
@@ -214,8 +215,9 @@ func appendUint32AVP(b []byte, code uint32, flags uint8, vendor uint32, v uint32
 // ParseULRFrame reads an Update Location Request in place, from its frame
 // (diameter.FrameHandler): ok only when ParseULR would read it without an
 // error, and then the same request. Anything ParseULR would refuse, or
-// answer with a Failed-AVP, is not ok: the caller leaves the request to the
-// library's decoding and ParseULR, which answer it as before.
+// answer with a Failed-AVP, is not ok, nor is a request with an AVP whose
+// type the library's decoding checks (plain): the caller leaves those to
+// the library and ParseULR, which answer them as before.
 func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
 	if len(frame) < diameter.HeaderLength {
 		return nil, false
@@ -236,6 +238,10 @@ func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
 		}
 	}
 	err := diameter.EachAVP(frame, func(x diameter.RawAVP) bool {
+		if !plain(x) {
+			bad = true
+			return false
+		}
 		switch x.Code {
 		case avp.SessionID:
 			text(x, &r.SessionID)
@@ -282,6 +288,28 @@ func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
 	}
 	r.RATType, r.Flags, r.VisitedPLMN = RATType(v), ULRFlags(f), p
 	return r, true
+}
+
+// plain says whether the library decodes a, and every AVP inside it, with
+// no chance of failing once the connection's check has passed it: the
+// types whose decoding only copies bytes or reads a number. A request with
+// any other (an Address, a Time: their decoding checks what they hold)
+// goes to the library, so that one it cannot decode is answered as it
+// always was.
+func plain(a diameter.RawAVP) bool {
+	switch a.Type {
+	case datatype.UnknownType, datatype.OctetStringType, datatype.UTF8StringType, datatype.DiameterIdentityType,
+		datatype.Unsigned32Type, datatype.Unsigned64Type, datatype.Integer32Type, datatype.Integer64Type, datatype.EnumeratedType:
+		return true
+	case datatype.GroupedType:
+		ok := true
+		err := a.Members(func(m diameter.RawAVP) bool {
+			ok = plain(m)
+			return ok
+		})
+		return ok && err == nil
+	}
+	return false
 }
 
 // AppendULA appends a to b as an Update Location Answer: the bytes that
