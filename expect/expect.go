@@ -43,6 +43,8 @@ type Checker struct {
 	// What the expectations need to keep per device.
 	keepSwitches, keepService bool
 
+	fleetIndex map[string]int // a fleet's place in the scenario (Pos)
+
 	mu      sync.Mutex
 	logs    map[*fleet.Device]*deviceLog
 	order   []*deviceLog
@@ -52,8 +54,11 @@ type Checker struct {
 
 // New makes a checker for a scenario's expectations.
 func New(sc *scenarios.Scenario) *Checker {
-	c := &Checker{sc: sc, logs: map[*fleet.Device]*deviceLog{},
+	c := &Checker{sc: sc, logs: map[*fleet.Device]*deviceLog{}, fleetIndex: map[string]int{},
 		matches: make([]int, len(sc.Expect)), firstAt: make([]time.Time, len(sc.Expect))}
+	for i, f := range sc.Fleets {
+		c.fleetIndex[f.Name] = i
+	}
 	for _, x := range sc.Expect {
 		switch x.Kind {
 		case scenarios.ExpectSwitchesPerHour:
@@ -232,36 +237,78 @@ func deviceName(d *fleet.Device) string {
 // devices' final states, statuses the endpoints' connectivity, end the
 // virtual time the run ended.
 func (c *Checker) Check(states []fleet.State, statuses *events.Statuses, end time.Time) []Failure {
+	return Combine(c.sc, [][]Part{c.Partial(states, statuses, end)})
+}
+
+// Pos places what a check visits in the order it visits it: an outage's
+// end (offline_after_outage only), then the fleet's place in the scenario,
+// then the device's in its fleet.
+type Pos [3]int
+
+func (p Pos) less(q Pos) bool {
+	for i := range p {
+		if p[i] != q[i] {
+			return p[i] < q[i]
+		}
+	}
+	return false
+}
+
+// Found is a failure a checker found, and where it stands in the order.
+type Found struct {
+	Pos    Pos       `json:"pos"`
+	Device string    `json:"device,omitempty"`
+	At     time.Time `json:"at"`
+	Seen   string    `json:"seen"`
+}
+
+// Part is what a checker of some of the devices found for one
+// expectation: enough to decide it together with the other parts'
+// (Combine), as if one checker had seen every device.
+type Part struct {
+	// First is the first failing device in the order (the kinds that
+	// fail on one device).
+	First *Found `json:"first,omitempty"`
+	// Best is the largest value over the devices (switches_per_hour's
+	// most switches in an hour, without_service's longest gap in
+	// nanoseconds), the first device with it and when; for the bounds
+	// that hold over all devices. Seen says a device was looked at.
+	Best    int64     `json:"best"`
+	BestAt  time.Time `json:"best_at"`
+	BestDev string    `json:"best_dev,omitempty"`
+	BestPos Pos       `json:"best_pos"`
+	Seen    bool      `json:"seen"`
+	// Matches and FirstAt are the events matched (kind event).
+	Matches int       `json:"matches"`
+	FirstAt time.Time `json:"first_at"`
+}
+
+// Partial is what this checker found, a Part per expectation. A run in
+// several processes checks each lane's devices so and combines the parts.
+func (c *Checker) Partial(states []fleet.State, statuses *events.Statuses, end time.Time) []Part {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []Failure
+	parts := make([]Part, len(c.sc.Expect))
 	for i, x := range c.sc.Expect {
 		in := func(d *fleet.Device) bool { return x.Fleet == "" || d.Fleet.Name == x.Fleet }
+		p := &parts[i]
 		switch x.Kind {
 		case scenarios.ExpectEndsOnProfile:
 			for _, s := range states {
 				if in(s.Device) && s.Profile != x.Profile {
-					out = append(out, Failure{Expectation: x, Device: deviceName(s.Device), At: end,
-						Seen: fmt.Sprintf("ends on profile %s after %d switches", s.Profile, s.Switches)})
+					p.First = &Found{Pos: c.pos(0, s.Device), Device: deviceName(s.Device), At: end,
+						Seen: fmt.Sprintf("ends on profile %s after %d switches", s.Profile, s.Switches)}
 					break
 				}
 			}
 		case scenarios.ExpectSwitchesPerHour:
-			out = append(out, c.switchesPerHour(x, in)...)
+			c.switchesPerHour(x, in, p)
 		case scenarios.ExpectEvent:
-			n := c.matches[i]
-			if (x.Min != nil && n < *x.Min) || (x.Max != nil && n > *x.Max) {
-				f := Failure{Expectation: x, Seen: fmt.Sprintf("%d matching events", n)}
-				if n > 0 {
-					f.At = c.firstAt[i]
-					f.Seen += " (the first at " + c.firstAt[i].UTC().Format("15:04:05") + ")"
-				}
-				out = append(out, f)
-			}
+			p.Matches, p.FirstAt = c.matches[i], c.firstAt[i]
 		case scenarios.ExpectOfflineAfterOutage:
-			out = append(out, c.offlineAfterOutage(x, in)...)
+			c.offlineAfterOutage(x, in, p)
 		case scenarios.ExpectWithoutService:
-			out = append(out, c.withoutService(x, in, end)...)
+			c.withoutService(x, in, end, p)
 		case scenarios.ExpectStatus:
 			for _, s := range states {
 				d := s.Device
@@ -273,39 +320,97 @@ func (c *Checker) Check(states []fleet.State, statuses *events.Statuses, end tim
 					got = statuses.Of(d.Fleet.FirstEndpointID + int64(d.Index))
 				}
 				if got.String() != x.Status {
-					out = append(out, Failure{Expectation: x, Device: deviceName(d), At: end, Seen: "status " + got.String()})
+					p.First = &Found{Pos: c.pos(0, d), Device: deviceName(d), At: end, Seen: "status " + got.String()}
 					break
 				}
+			}
+		}
+	}
+	return parts
+}
+
+// pos is the place of device d (after outage, for offline_after_outage).
+func (c *Checker) pos(outage int, d *fleet.Device) Pos {
+	return Pos{outage, c.fleetIndex[d.Fleet.Name], d.Index}
+}
+
+// Combine decides the expectations of sc from what checkers of parts of
+// its devices found (each a Part per expectation): the failures one
+// checker of every device would have reported, in the same words.
+func Combine(sc *scenarios.Scenario, parts [][]Part) []Failure {
+	var out []Failure
+	for i, x := range sc.Expect {
+		var first *Found
+		best := Part{Best: -1}
+		matches, firstAt := 0, time.Time{}
+		for _, ps := range parts {
+			if i >= len(ps) {
+				continue
+			}
+			p := ps[i]
+			if p.First != nil && (first == nil || p.First.Pos.less(first.Pos)) {
+				first = p.First
+			}
+			if p.Seen && (!best.Seen || p.Best > best.Best || p.Best == best.Best && p.BestPos.less(best.BestPos)) {
+				best = p
+			}
+			matches += p.Matches
+			if p.Matches > 0 && (firstAt.IsZero() || p.FirstAt.Before(firstAt)) {
+				firstAt = p.FirstAt
+			}
+		}
+		if first != nil {
+			out = append(out, Failure{Expectation: x, Device: first.Device, At: first.At, Seen: first.Seen})
+			continue
+		}
+		switch x.Kind {
+		case scenarios.ExpectSwitchesPerHour:
+			if x.Min != nil && best.Best < int64(*x.Min) {
+				f := Failure{Expectation: x, Seen: fmt.Sprintf("at most %d switches in any hour for any device", max(best.Best, 0))}
+				if best.BestDev != "" && best.Best > 0 {
+					f.Device, f.At = best.BestDev, best.BestAt
+				}
+				out = append(out, f)
+			}
+		case scenarios.ExpectWithoutService:
+			if x.MinGap > 0 && time.Duration(max(best.Best, 0)) < x.MinGap {
+				g := time.Duration(max(best.Best, 0))
+				f := Failure{Expectation: x, Seen: fmt.Sprintf("the longest time without service was %v", g)}
+				if best.BestDev != "" && g > 0 {
+					f.Device, f.At = best.BestDev, best.BestAt
+				}
+				out = append(out, f)
+			}
+		case scenarios.ExpectEvent:
+			if (x.Min != nil && matches < *x.Min) || (x.Max != nil && matches > *x.Max) {
+				f := Failure{Expectation: x, Seen: fmt.Sprintf("%d matching events", matches)}
+				if matches > 0 {
+					f.At = firstAt
+					f.Seen += " (the first at " + firstAt.UTC().Format("15:04:05") + ")"
+				}
+				out = append(out, f)
 			}
 		}
 	}
 	return out
 }
 
-func (c *Checker) switchesPerHour(x scenarios.Expectation, in func(*fleet.Device) bool) []Failure {
-	best, bestAt := -1, time.Time{}
-	var bestDev *fleet.Device
+func (c *Checker) switchesPerHour(x scenarios.Expectation, in func(*fleet.Device) bool, p *Part) {
 	for _, l := range c.order {
 		if !in(l.d) {
 			continue
 		}
 		n, at := maxInHour(l.switches)
 		if x.Max != nil && n > *x.Max {
-			return []Failure{{Expectation: x, Device: deviceName(l.d), At: at,
-				Seen: fmt.Sprintf("%d switches in the hour from %s: %s", n, at.UTC().Format("15:04:05"), path(l.switches, at))}}
+			p.First = &Found{Pos: c.pos(0, l.d), Device: deviceName(l.d), At: at,
+				Seen: fmt.Sprintf("%d switches in the hour from %s: %s", n, at.UTC().Format("15:04:05"), path(l.switches, at))}
+			return
 		}
-		if n > best {
-			best, bestAt, bestDev = n, at, l.d
+		if !p.Seen || int64(n) > p.Best {
+			p.Seen, p.Best, p.BestAt, p.BestPos = true, int64(n), at, c.pos(0, l.d)
+			p.BestDev = deviceName(l.d)
 		}
 	}
-	if x.Min != nil && best < *x.Min {
-		f := Failure{Expectation: x, Seen: fmt.Sprintf("at most %d switches in any hour for any device", max(best, 0))}
-		if bestDev != nil && best > 0 {
-			f.Device, f.At = deviceName(bestDev), bestAt
-		}
-		return []Failure{f}
-	}
-	return nil
 }
 
 // maxInHour is the largest number of switches within one hour, and when
@@ -334,7 +439,7 @@ func path(sw []switchRec, from time.Time) string {
 	return strings.Join(parts, ", ")
 }
 
-func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Device) bool) []Failure {
+func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Device) bool, p *Part) {
 	start := c.sc.Start
 	ends := make([]time.Time, 0, len(c.sc.Outages))
 	for _, o := range c.sc.Outages {
@@ -342,7 +447,7 @@ func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Dev
 	}
 	sort.Slice(ends, func(i, j int) bool { return ends[i].Before(ends[j]) })
 	runEnd := start.Add(c.sc.Duration)
-	for _, e := range ends {
+	for k, e := range ends {
 		for _, l := range c.order {
 			if !in(l.d) || l.d.Fleet.PowerOff != 0 && !start.Add(l.d.Fleet.PowerOff).After(e) {
 				continue
@@ -371,15 +476,16 @@ func (c *Checker) offlineAfterOutage(x scenarios.Expectation, in func(*fleet.Dev
 			limit := e.Add(x.Within)
 			switch {
 			case back.IsZero() && runEnd.After(limit):
-				return []Failure{{Expectation: x, Device: deviceName(l.d), At: e,
-					Seen: "still without service when the run ended, " + runEnd.Sub(e).String() + " after the outage"}}
+				p.First = &Found{Pos: c.pos(k, l.d), Device: deviceName(l.d), At: e,
+					Seen: "still without service when the run ended, " + runEnd.Sub(e).String() + " after the outage"}
+				return
 			case !back.IsZero() && back.After(limit):
-				return []Failure{{Expectation: x, Device: deviceName(l.d), At: e,
-					Seen: fmt.Sprintf("without service until %s (%v after the outage ended)", back.UTC().Format("15:04:05"), back.Sub(e))}}
+				p.First = &Found{Pos: c.pos(k, l.d), Device: deviceName(l.d), At: e,
+					Seen: fmt.Sprintf("without service until %s (%v after the outage ended)", back.UTC().Format("15:04:05"), back.Sub(e))}
+				return
 			}
 		}
 	}
-	return nil
 }
 
 // longestGap is a device's longest time without service while powered on,
@@ -415,28 +521,19 @@ func longestGap(l *deviceLog, start, end time.Time) (time.Duration, time.Time) {
 	return best, bestAt
 }
 
-func (c *Checker) withoutService(x scenarios.Expectation, in func(*fleet.Device) bool, end time.Time) []Failure {
-	var best time.Duration
-	var bestAt time.Time
-	var bestDev *fleet.Device
+func (c *Checker) withoutService(x scenarios.Expectation, in func(*fleet.Device) bool, end time.Time, p *Part) {
 	for _, l := range c.order {
 		if !in(l.d) {
 			continue
 		}
 		g, at := longestGap(l, c.sc.Start, end)
 		if x.MaxGap > 0 && g > x.MaxGap {
-			return []Failure{{Expectation: x, Device: deviceName(l.d), At: at, Seen: fmt.Sprintf("without service for %v", g)}}
+			p.First = &Found{Pos: c.pos(0, l.d), Device: deviceName(l.d), At: at, Seen: fmt.Sprintf("without service for %v", g)}
+			return
 		}
-		if g > best || bestDev == nil {
-			best, bestAt, bestDev = g, at, l.d
+		if !p.Seen || int64(g) > p.Best {
+			p.Seen, p.Best, p.BestAt, p.BestPos = true, int64(g), at, c.pos(0, l.d)
+			p.BestDev = deviceName(l.d)
 		}
 	}
-	if x.MinGap > 0 && best < x.MinGap {
-		f := Failure{Expectation: x, Seen: fmt.Sprintf("the longest time without service was %v", best)}
-		if bestDev != nil && best > 0 {
-			f.Device, f.At = deviceName(bestDev), bestAt
-		}
-		return []Failure{f}
-	}
-	return nil
 }

@@ -110,3 +110,107 @@ expect:
 		t.Errorf("%d failures, want 5", len(fails))
 	}
 }
+
+// Checkers of parts of a fleet (the lanes of a run in several processes),
+// combined, say what one checker of all of it says: the first failing
+// device in fleet order, the largest value over all devices and the first
+// device with it, events summed and the first of them.
+func TestCombineOfPartsIsTheWholeCheck(t *testing.T) {
+	sc, err := scenarios.Parse("t.yaml", []byte(`name: t
+home_networks: [{name: A, plmn: "29505"}, {name: B, plmn: "20408"}]
+sims: [{name: m, profiles: [A, B]}]
+fleets:
+  - {name: f, sim: m, imsi: {A: "295050900000001", B: "204089900000001"}, count: 5, country: DE,
+     msisdn: "4236639001", iccid: "8942310000000000016", endpoint_id: 1}
+expect:
+  - ends_on_profile: {fleet: f, profile: B}
+  - switches_per_hour: {max: 1}
+  - switches_per_hour: {min: 9}
+  - event: {type: 1, cause: "5001", max: 1}
+  - without_service: {max: 90m}
+  - without_service: {min: 5h}
+  - status: {fleet: f, status: ONLINE}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs := fleet.Devices(sc)
+	var states []fleet.State
+	for i := range devs {
+		p := "B"
+		if i%2 == 1 { // devices 1 and 3 end on A: the first failing is 1
+			p = "A"
+		}
+		states = append(states, fleet.State{Device: &devs[i], Profile: p, Switches: i})
+	}
+	var st events.Statuses
+	for i := range devs {
+		s := events.StatusOnline
+		if i >= 2 {
+			s = events.StatusAttached
+		}
+		st.Apply(&events.Event{Endpoint: &events.Endpoint{ID: int64(i + 1)}, Status: s})
+	}
+	observe := func(c *Checker, i int) {
+		d := &devs[i]
+		sw := func(m time.Duration) {
+			c.Switched(d, at(m), applet.Decision{From: applet.Profile{Name: "A"}, To: applet.Profile{Name: "B"}})
+		}
+		for k := 0; k < i; k++ { // device i switches i times within an hour: 2, 3 and 4 exceed max 1
+			sw(time.Duration(10+k) * time.Minute)
+		}
+		// Gaps without service: 2h for devices 2 and 4 (the longest; 2 is the first), 1h for the others.
+		c.Service(d, at(time.Hour), true)
+		c.Service(d, at(2*time.Hour), false)
+		gap := time.Hour
+		if i%2 == 0 && i > 0 {
+			gap = 2 * time.Hour
+		}
+		c.Service(d, at(2*time.Hour+gap), true)
+		if i >= 3 { // one Update location rejected 5001 for devices 3 and 4, device 3's first (observed in time order, as a run does)
+			c.Event(&events.Event{Type: events.TypeUpdateLocation, Timestamp: at(time.Duration(20+i) * time.Minute).Format("2006-01-02T15:04:05.000Z"),
+				Description: "Update location rejected: DIAMETER_ERROR_USER_UNKNOWN (5001)"})
+		}
+	}
+	end := at(24 * time.Hour)
+	whole := New(sc)
+	whole.Devices(states)
+	for i := range devs {
+		observe(whole, i)
+	}
+	want := whole.Check(states, &st, end)
+	var parts [][]Part
+	for lane := range 2 {
+		c := New(sc)
+		var mine []fleet.State
+		for i, s := range states {
+			if i%2 == lane {
+				mine = append(mine, s)
+			}
+		}
+		c.Devices(mine)
+		for i := range devs {
+			if i%2 == lane {
+				observe(c, i)
+			}
+		}
+		parts = append(parts, c.Partial(mine, &st, end))
+	}
+	got := Combine(sc, parts)
+	if len(want) != 7 {
+		t.Fatalf("the whole check failed %d expectations, want all 7: %v", len(want), want)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("combined: %d failures, whole: %d\n%v\n%v", len(got), len(want), got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i].String() {
+			t.Errorf("failure %d\ncombined: %s\nwhole:    %s", i, got[i], want[i])
+		}
+	}
+	for i, frag := range []string{"device f#2 ", "device f#3 ", "device f#5 ", "2 matching events (the first at 00:23:00)", "device f#3 ", "device f#3 ", "device f#3 "} {
+		if !strings.Contains(got[i].String(), frag) {
+			t.Errorf("failure %d: %s, want it to say %q", i, got[i], frag)
+		}
+	}
+}

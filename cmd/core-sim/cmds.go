@@ -96,7 +96,7 @@ embedded default runs.`, `
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"--check", *check}, {"--pcap", *pcapPath != ""}} {
+		}{{"--pcap", *pcapPath != ""}} {
 			if f.set {
 				return fmt.Errorf("%s cannot be combined with --procs yet: the lanes would each see a part of the run", f.name)
 			}
@@ -134,7 +134,7 @@ embedded default runs.`, `
 		}
 		ctx, stop := signalContext()
 		defer stop()
-		return runProcs(ctx, sc, procsOptions{procs: *procs, out: &out, rate: rate, speed: *speed,
+		return runProcs(ctx, sc, procsOptions{procs: *procs, check: *check, out: &out, rate: rate, speed: *speed,
 			args: func(k int, usage bool) []string { return laneArgs(fs, c.pos, k, *procs, usage) }}, log, stdout, stderr)
 	}
 	ctx, stop := signalContext()
@@ -762,7 +762,11 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 		if closeErr != nil {
 			log.Warn("closing the serving nodes", zap.Error(closeErr))
 		}
-		if err := laneOut.summary(summaryOf(stream.Summary(len(states)), sched.Elapsed(), len(states), runErr)); err != nil {
+		ls := summaryOf(stream.Summary(len(states)), sched.Elapsed(), len(states), runErr)
+		if o.check && runErr == nil {
+			ls.Check = checker.Partial(runner.States(), &stream.Statuses, sched.Now())
+		}
+		if err := laneOut.summary(ls); err != nil {
 			return err
 		}
 		if streamErr != nil {
@@ -806,7 +810,12 @@ func runFleet(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, o fl
 	if !o.check {
 		return nil
 	}
-	failures := checker.Check(runner.States(), &stream.Statuses, sched.Now())
+	return reportFailures(stderr, sc, checker.Check(runner.States(), &stream.Statuses, sched.Now()))
+}
+
+// reportFailures prints the check of a run's expectations; an error when
+// one failed.
+func reportFailures(stderr io.Writer, sc *scenarios.Scenario, failures []expect.Failure) error {
 	fmt.Fprintf(stderr, "expectations: %d, failed: %d\n", len(sc.Expect), len(failures))
 	for _, f := range failures {
 		fmt.Fprintf(stderr, "FAIL %s\n", f)

@@ -28,6 +28,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/expect"
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/sink"
 )
@@ -99,6 +100,7 @@ type laneSummary struct {
 	Elapsed  time.Duration  `json:"elapsed"`
 	Devices  int            `json:"devices"`
 	Err      string         `json:"error,omitempty"`
+	Check    []expect.Part  `json:"check,omitempty"` // with --check: what the lane's checker found, a part per expectation
 }
 
 // laneOutput is a lane's events.Output: each record as a frame on w, its
@@ -708,6 +710,7 @@ func laneArgs(fs *flag.FlagSet, pos []string, k, n int, usage bool) []string {
 // procsOptions are what runProcs needs from `run`'s flags.
 type procsOptions struct {
 	procs int
+	check bool // --check: combine the lanes' findings (expect.Combine)
 	args  func(k int, usage bool) []string
 	out   *outputFlags
 	rate  float64
@@ -873,7 +876,17 @@ func runProcs(ctx context.Context, sc *scenarios.Scenario, po procsOptions, log 
 	case waitErr != nil:
 		return waitErr
 	}
-	return nil
+	if !po.check {
+		return nil
+	}
+	parts := make([][]expect.Part, 0, len(lanes))
+	for k, ln := range lanes {
+		if ln.summary == nil || len(ln.summary.Check) != len(sc.Expect) {
+			return fmt.Errorf("--check: lane %d did not report its expectations", k)
+		}
+		parts = append(parts, ln.summary.Check)
+	}
+	return reportFailures(stderr, sc, expect.Combine(sc, parts))
 }
 
 // startLaneProgress is startProgress for a run in lanes: the merged

@@ -124,7 +124,6 @@ func TestProcsRefusesWhatItCannotSplit(t *testing.T) {
 	}{
 		{[]string{"--procs", "0"}, "--procs 0: want 1 to 64"},
 		{[]string{"--procs", "65"}, "--procs 65: want 1 to 64"},
-		{[]string{"--procs", "2", "--check"}, "--check cannot be combined with --procs"},
 		{[]string{"--procs", "2", "--pcap", "x.pcap"}, "--pcap cannot be combined with --procs"},
 		{[]string{"--procs", "2", "--transport", "quic"}, `--transport "quic"`},
 		{[]string{"--lane", "2/2"}, "want K/N"},
@@ -242,6 +241,65 @@ func TestLanesTellTheirStatus(t *testing.T) {
 	line := progressLine(1234, 567.8, online, attached, blocked, 20, time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), "1m0s")
 	if want := "1234 events, 568/s | online 5 attached 2 offline 12 blocked 1 | 2026-11-26 10:00:00 | ETA 1m0s"; line != want {
 		t.Fatalf("progress line %q, want %q", line, want)
+	}
+}
+
+// --check in several processes reports what it reports in one: the same
+// expectations failed, on the same devices, at the same times, in the same
+// words, and the same exit status; for expectations that hold, and for one
+// of every kind that fails (the outage-fallback scenario with its
+// expectations turned round).
+func TestProcsCheckLikeOneProcess(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "outage-fallback.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, ok := strings.Cut(string(b), "\nexpect:\n")
+	if !ok {
+		t.Fatal("outage-fallback.yaml has no expectations to replace")
+	}
+	failing := filepath.Join(t.TempDir(), "failing.yaml")
+	if err := os.WriteFile(failing, []byte(head+`
+expect:
+  - ends_on_profile: {fleet: meters, profile: NL}
+  - switches_per_hour: {fleet: meters, max: 0}
+  - switches_per_hour: {fleet: meters, min: 5}
+  - event: {type: 1, cause: "IMSI='2040899007", max: 3}
+  - event: {type: 1, cause: "no such text", min: 1}
+  - without_service: {fleet: meters, max: 1s}
+  - without_service: {fleet: meters, min: 10h}
+  - offline_after_outage: {fleet: meters, within: 1s}
+  - status: {fleet: meters, status: BLOCKED}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check := func(args ...string) (string, error) {
+		_, stderr, err := runCore(t, append([]string{"run"}, append(args, "--check", "--events", os.DevNull, "--log-level", "error")...)...)
+		var lines []string
+		for _, l := range strings.Split(stderr, "\n") {
+			if strings.HasPrefix(l, "expectations:") || strings.HasPrefix(l, "FAIL ") {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "\n"), err
+	}
+	for _, sc := range []string{failing, "outage-fallback", "border-pingpong-bug"} {
+		one, oneErr := check(sc)
+		if !strings.HasPrefix(one, "expectations:") {
+			t.Fatalf("%s: no report of the expectations in one process:\n%s", sc, one)
+		}
+		for _, procs := range []string{"2", "3"} {
+			got, err := check(sc, "--procs", procs)
+			if got != one || (err == nil) != (oneErr == nil) {
+				t.Errorf("%s, --procs %s: %v\n%s\nin one process: %v\n%s", sc, procs, err, got, oneErr, one)
+			}
+		}
+		if sc == failing && (oneErr == nil || strings.Count(one, "FAIL ") != 8) {
+			t.Errorf("the failing scenario: %v, %d failures, want 8:\n%s", oneErr, strings.Count(one, "FAIL "), one)
+		}
+		if sc != failing && (oneErr != nil || strings.Contains(one, "FAIL ")) {
+			t.Errorf("%s failed its expectations: %v\n%s", sc, oneErr, one)
+		}
 	}
 }
 
