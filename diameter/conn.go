@@ -41,14 +41,14 @@ const ioBufferSize = 64 << 10
 
 type reply struct {
 	m     *diam.Message
-	frame []byte // for RequestFrame: the answer as received, checked, not decoded
+	frame []byte // for RequestBytes: the answer as received, checked, not decoded
 	err   error
 }
 
 // waiter is a request waiting for its answer.
 type waiter struct {
 	ch  chan reply
-	raw bool // RequestFrame's: the frame, not a decoded message
+	raw bool // RequestBytes': the frame, not a decoded message
 }
 
 // Conn is one established Diameter connection with a peer. Either side
@@ -175,25 +175,16 @@ func (c *Conn) Request(ctx context.Context, m *diam.Message) (*diam.Message, err
 	return r.m, err
 }
 
-// RequestFrame is Request for a caller that reads the answer itself: it
-// returns the answer's bytes, header included, checked as Request checks
-// them (header bits, a command of the dictionary, every AVP's length and
-// nesting, checkAVPs) but not decoded into a message, which is most of
-// what an answer costs to read with the library (s6a.ParseULAFrame reads
-// an Update Location Answer from them). The bytes are the caller's.
-func (c *Conn) RequestFrame(ctx context.Context, m *diam.Message) ([]byte, error) {
-	if c.closing.Load() {
-		return nil, ErrClosed
-	}
-	r, err := c.request(ctx, m, nil, true)
-	return r.frame, err
-}
-
-// RequestBytes is RequestFrame for a request already written as bytes (a
-// whole message, header included: s6a.AppendULR), so that the library
-// need not build it from objects. It sets the Request bit and the
-// Hop-by-Hop and End-to-End identifiers in req, which must be a message
-// whose header checkHeader accepts.
+// RequestBytes sends a request already written as bytes (a whole message,
+// header included: s6a.AppendULR), so that the library need not build it
+// from objects, and returns the answer's bytes, header included, checked as
+// Request checks an answer (header bits, a command of the dictionary,
+// every AVP's length and nesting, checkAVPs) but not decoded, which is most
+// of what an answer costs to read with the library (s6a.ParseULAFrame reads
+// an Update Location Answer from them; EachAVP walks any). It sets the
+// Request bit and the Hop-by-Hop and End-to-End identifiers in req, which
+// must be a message whose header checkHeader accepts. The answer's bytes
+// are the caller's.
 func (c *Conn) RequestBytes(ctx context.Context, req []byte) ([]byte, error) {
 	if c.closing.Load() {
 		return nil, ErrClosed
@@ -258,25 +249,14 @@ func (c *Conn) forget(hbh uint32) {
 	c.pmu.Unlock()
 }
 
-func (c *Conn) deliver(hbh uint32, r reply) bool {
+// take removes the request awaiting the answer hbh from the pending ones,
+// if there is one.
+func (c *Conn) take(hbh uint32) (waiter, bool) {
 	c.pmu.Lock()
 	w, ok := c.pending[hbh]
 	delete(c.pending, hbh)
 	c.pmu.Unlock()
-	if !ok {
-		return false
-	}
-	w.ch <- r
-	return true
-}
-
-// wantsFrame says whether the request awaiting the answer hbh asked for
-// its frame (RequestFrame) rather than a decoded message.
-func (c *Conn) wantsFrame(hbh uint32) bool {
-	c.pmu.Lock()
-	w := c.pending[hbh]
-	c.pmu.Unlock()
-	return w.raw
+	return w, ok
 }
 
 // send writes one message. Writes are serialized; the buffer is flushed
@@ -376,10 +356,13 @@ func (c *Conn) readLoop() {
 func (c *Conn) dispatch(b []byte) {
 	h := decodeHeader(b)
 	if h.CommandFlags&diam.RequestFlag == 0 {
+		// One look-up: the request says whether it wants the frame or
+		// the decoded message (its channel has room for the one reply).
+		w, waiting := c.take(h.HopByHopID)
 		var m *diam.Message
 		var frame []byte
 		var err error
-		if c.wantsFrame(h.HopByHopID) {
+		if w.raw {
 			if err = checkFrame(h, b); err == nil {
 				frame = bytes.Clone(b) // b is the read buffer's
 			}
@@ -389,14 +372,18 @@ func (c *Conn) dispatch(b []byte) {
 		if err != nil {
 			c.stats.badAnswers.Add(1)
 			c.log.Warn("undecodable answer", zap.Uint32("command", h.CommandCode), zap.Uint32("hop_by_hop", h.HopByHopID), zap.Error(err))
-			c.deliver(h.HopByHopID, reply{err: fmt.Errorf("%w: %w", ErrBadAnswer, err)})
+			if waiting {
+				w.ch <- reply{err: fmt.Errorf("%w: %w", ErrBadAnswer, err)}
+			}
 			return
 		}
 		c.stats.answersIn.Add(1)
-		if !c.deliver(h.HopByHopID, reply{m: m, frame: frame}) {
+		if !waiting {
 			c.stats.unmatchedAnswers.Add(1)
 			c.log.Debug("answer matches no pending request", zap.Uint32("command", h.CommandCode), zap.Uint32("hop_by_hop", h.HopByHopID))
+			return
 		}
+		w.ch <- reply{m: m, frame: frame}
 		return
 	}
 	c.stats.requestsIn.Add(1)
@@ -584,25 +571,15 @@ func sessionID(m *diam.Message) string {
 
 // rawSessionID finds a Session-Id among the top-level AVPs of a frame
 // that did not decode.
-func rawSessionID(b []byte) string {
-	b = b[HeaderLength:]
-	for off := 0; off+8 <= len(b); {
-		code := uint32(b[off])<<24 | uint32(b[off+1])<<16 | uint32(b[off+2])<<8 | uint32(b[off+3])
-		flags := b[off+4]
-		l := int(b[off+5])<<16 | int(b[off+6])<<8 | int(b[off+7])
-		hl := 8
-		if flags&avp.Vbit != 0 {
-			hl = 12
+func rawSessionID(b []byte) (sid string) {
+	EachAVP(b, func(a RawAVP) bool {
+		if a.Code == avp.SessionID && a.Flags&avp.Vbit == 0 {
+			sid = string(a.Data)
+			return false
 		}
-		if l < hl || off+l > len(b) {
-			return ""
-		}
-		if code == avp.SessionID && hl == 8 {
-			return string(b[off+hl : off+l])
-		}
-		off += (l + 3) &^ 3
-	}
-	return ""
+		return true
+	})
+	return sid
 }
 
 func (c *Conn) watchdog() {

@@ -37,6 +37,18 @@ func appRequest(tag string) *diam.Message {
 	return m
 }
 
+// appRequestBytes is appRequest written out, for RequestBytes.
+func appRequestBytes(t *testing.T, tag string) []byte {
+	t.Helper()
+	m := appRequest(tag)
+	m.Header.MessageLength = uint32(m.Len())
+	b, err := m.Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func userName(m *diam.Message) string {
 	for _, a := range m.AVP {
 		if a.Code == avp.UserName {
@@ -603,27 +615,28 @@ func TestBadAnswerCounted(t *testing.T) {
 	if !errors.Is(err, ErrBadAnswer) {
 		t.Fatalf("err = %v, want ErrBadAnswer", err)
 	}
-	// RequestFrame checks the answer as Request does.
-	if f, err := c.RequestFrame(context.Background(), appRequest("y")); !errors.Is(err, ErrBadAnswer) || f != nil {
-		t.Fatalf("RequestFrame: %d bytes, err = %v, want ErrBadAnswer", len(f), err)
+	// RequestBytes checks the answer as Request does.
+	if f, err := c.RequestBytes(context.Background(), appRequestBytes(t, "y")); !errors.Is(err, ErrBadAnswer) || f != nil {
+		t.Fatalf("RequestBytes: %d bytes, err = %v, want ErrBadAnswer", len(f), err)
 	}
 	if c.Stats().BadAnswers != 2 {
 		t.Errorf("stats %+v", c.Stats())
 	}
 }
 
-// RequestFrame hands over the answer's bytes, its own copy, which read in
+// RequestBytes sends a request as bytes and hands over the answer's bytes,
+// its own copy, which read in
 // place (EachAVP) and decoded give what the peer sent.
-func TestRequestFrameGivesTheAnswerAsSent(t *testing.T) {
+func TestRequestBytesGivesTheAnswerAsSent(t *testing.T) {
 	s := startServer(t, testConfig(t, "hss.test"), echo)
 	c := dialServer(t, s, testConfig(t, "mme.test"), nil)
-	first, err := c.RequestFrame(context.Background(), appRequest("alice"))
+	first, err := c.RequestBytes(context.Background(), appRequestBytes(t, "alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	kept := bytes.Clone(first)
 	for _, name := range []string{"bob", "carol"} {
-		if _, err := c.RequestFrame(context.Background(), appRequest(name)); err != nil {
+		if _, err := c.RequestBytes(context.Background(), appRequestBytes(t, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -657,7 +670,7 @@ func TestRequestFrameGivesTheAnswerAsSent(t *testing.T) {
 		t.Fatalf("read in place: user %q result %d, %d AVPs; decoded: %d AVPs, user %q", user, result, seen, len(m.AVP), userName(m))
 	}
 	c.Close()
-	if _, err := c.RequestFrame(context.Background(), appRequest("late")); !errors.Is(err, ErrClosed) {
+	if _, err := c.RequestBytes(context.Background(), appRequestBytes(t, "late")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after Close: %v, want ErrClosed", err)
 	}
 }

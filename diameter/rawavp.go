@@ -8,7 +8,7 @@ import (
 	"github.com/fiorix/go-diameter/v4/diam/datatype"
 )
 
-// RawAVP is an AVP read in place from a frame (RequestFrame): its payload
+// RawAVP is an AVP read in place from a frame (RequestBytes): its payload
 // is a slice of the frame, and its type the dictionary's, looked up as
 // the library looks it up when it decodes (application, code, vendor; an
 // AVP the dictionary lacks is of UnknownType).

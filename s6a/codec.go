@@ -3,8 +3,6 @@ package s6a
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"sync"
 
 	"github.com/fiorix/go-diameter/v4/diam"
 	"github.com/fiorix/go-diameter/v4/diam/avp"
@@ -190,7 +188,7 @@ func BuildULA(a *UpdateLocationAnswer) (*diam.Message, error) {
 			members = append(members, vendorAVP(avp.MSISDN, true, datatype.OctetString(n)))
 		}
 		if len(s.GPRS) > 0 {
-			gprs, err := gprsAVP(s.GPRS)
+			gprs, err := buildGPRS(s.GPRS)
 			if err != nil {
 				return nil, err
 			}
@@ -218,49 +216,6 @@ func buildGPRS(list []PDPContext) (*diam.AVP, error) {
 		}}))
 	}
 	return vendorAVP(avp.GPRSSubscriptionData, true, &diam.GroupedAVP{AVP: gprs}), nil
-}
-
-// gprsCache holds the GPRS-Subscription-Data of the last few lists
-// answered, serialized: the subscribers of a range share one list, and
-// building its AVPs for every answer (the library allocates each AVP, and
-// a buffer for each level of grouping when it writes them) was half of
-// what building an answer cost. A list is found by its contents, compared
-// in full, so a hit is always what building would give. The AVP is shared
-// by the messages that carry it: it is only ever read.
-var gprsCache struct {
-	mu      sync.Mutex
-	entries [8]gprsEntry
-	next    int
-}
-
-type gprsEntry struct {
-	list []PDPContext
-	avp  *diam.AVP
-}
-
-// gprsAVP is buildGPRS(list), serialized once per list: the same bytes on
-// the wire.
-func gprsAVP(list []PDPContext) (*diam.AVP, error) {
-	c := &gprsCache
-	c.mu.Lock()
-	for _, e := range c.entries {
-		if e.avp != nil && slices.Equal(e.list, list) {
-			c.mu.Unlock()
-			return e.avp, nil
-		}
-	}
-	c.mu.Unlock()
-	a, err := buildGPRS(list)
-	if err != nil {
-		return nil, err
-	}
-	raw := a.Data.Serialize()
-	shared := diam.NewAVP(a.Code, a.Flags, a.VendorID, datatype.Unknown(raw))
-	c.mu.Lock()
-	c.entries[c.next] = gprsEntry{list: slices.Clone(list), avp: shared}
-	c.next = (c.next + 1) % len(c.entries)
-	c.mu.Unlock()
-	return shared, nil
 }
 
 // BuildCLR builds a Cancel Location Request.

@@ -12,7 +12,7 @@ import (
 )
 
 // ParseULAFrame reads an Update Location Answer from its frame as
-// diameter.Conn.RequestFrame returns it, without decoding it into the
+// diameter.Conn.RequestBytes returns it, without decoding it into the
 // library's objects first: what ParseULA reads from the decoded message,
 // read in place, with the same result for every frame (tests compare the
 // two, on built answers and fuzzed bytes). A full cycle over the wire reads

@@ -2,7 +2,6 @@ package s6a
 
 import (
 	"bytes"
-	"fmt"
 	"reflect"
 	"testing"
 
@@ -87,7 +86,7 @@ func sameULA(t *testing.T, name string, frame []byte) {
 	t.Helper()
 	m, err := diameter.DecodeMessage(frame)
 	if err != nil {
-		return // not a message RequestFrame would hand over
+		return // not a message RequestBytes would hand over
 	}
 	want, wantErr := ParseULA(m)
 	got, gotErr := ParseULAFrame(frame)
@@ -140,7 +139,7 @@ func TestParseULAFrameRefusesOtherCommands(t *testing.T) {
 }
 
 // Any bytes: ParseULAFrame never panics, and for a frame the library
-// decodes (what RequestFrame hands over has passed the same checks) it
+// decodes (what RequestBytes hands over has passed the same checks) it
 // reads what ParseULA reads.
 func FuzzParseULAFrame(f *testing.F) {
 	for _, b := range ulaFrames(f) {
@@ -150,78 +149,6 @@ func FuzzParseULAFrame(f *testing.F) {
 		ParseULAFrame(b)
 		sameULA(t, "fuzzed", b)
 	})
-}
-
-// BuildULA writes a list's GPRS-Subscription-Data from its cache (gprsAVP)
-// byte for byte as building it from the library's objects does, for lists
-// seen again, new ones, more lists than the cache holds, and lists that
-// differ only in one field; concurrently, as the HLR's handlers call it.
-func TestBuildULASharesGPRSDataByteForByte(t *testing.T) {
-	lists := [][]PDPContext{
-		{{ContextID: 1, PDPType: PDPTypeIPv4, APN: "em"}},
-		{{ContextID: 1, PDPType: PDPTypeIPv4, APN: "em2"}},
-		{{ContextID: 1, PDPType: PDPTypeIPv6, APN: "em"}},
-		{{ContextID: 2, PDPType: PDPTypeIPv4, APN: "em"}},
-		{{ContextID: 1, PDPType: PDPTypeIPv4, APN: "em"}, {ContextID: 2, PDPType: PDPTypeIPv4v6, APN: "iot.example.com"}},
-	}
-	for i := 0; i < 12; i++ { // more than the cache holds
-		lists = append(lists, []PDPContext{{ContextID: uint32(10 + i), PDPType: PDPTypeIPv4, APN: "apn" + string(rune('a'+i))}})
-	}
-	want := func(a *UpdateLocationAnswer) ([]byte, error) {
-		m := newMessage(CommandUpdateLocation, false, a.SessionID)
-		addResult(m, a.Result)
-		addOrigin(m, a.Origin)
-		m.AddAVP(vendorAVP(avp.ULAFlags, true, datatype.Unsigned32(a.ULAFlags)))
-		msisdn, _ := EncodeTBCD(a.Subscription.MSISDN)
-		gprs, err := buildGPRS(a.Subscription.GPRS)
-		if err != nil {
-			return nil, err
-		}
-		m.AddAVP(vendorAVP(avp.SubscriptionData, true, &diam.GroupedAVP{AVP: []*diam.AVP{
-			vendorAVP(avp.MSISDN, true, datatype.OctetString(msisdn)), gprs}}))
-		m.Header.MessageLength = uint32(m.Len())
-		return m.Serialize()
-	}
-	done := make(chan error, 4)
-	for g := 0; g < 4; g++ {
-		go func() {
-			for round := 0; round < 3; round++ {
-				for i, list := range lists {
-					a := &UpdateLocationAnswer{SessionID: "s", Origin: Peer{"h", "r"}, Result: ResultSuccess, ULAFlags: 1,
-						Subscription: &SubscriptionData{MSISDN: "4917000" + string(rune('0'+i%10)), GPRS: list}}
-					m, err := BuildULA(a)
-					if err != nil {
-						done <- err
-						return
-					}
-					m.Header.MessageLength = uint32(m.Len())
-					got, err := m.Serialize()
-					if err != nil {
-						done <- err
-						return
-					}
-					w, err := want(a)
-					if err != nil {
-						done <- err
-						return
-					}
-					if !bytes.Equal(got, w) {
-						done <- fmt.Errorf("list %d, round %d: % x, want % x", i, round, got, w)
-						return
-					}
-				}
-			}
-			done <- nil
-		}()
-	}
-	for g := 0; g < 4; g++ {
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := BuildULA(&UpdateLocationAnswer{Result: ResultSuccess, Subscription: &SubscriptionData{GPRS: []PDPContext{{PDPType: 9}}}}); err == nil {
-		t.Fatal("BuildULA took PDP type 9")
-	}
 }
 
 // sameULR builds r both ways and says how they differ: the same refusal,
