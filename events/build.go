@@ -302,7 +302,7 @@ func CreatePDPContextOf(f Facts, op *Operator, src PDPSource) *Event {
 // DeletePDPContextOf is DeletePDPContext with its detail built later,
 // from src and op (which must not change afterwards).
 func DeletePDPContextOf(f Facts, op *Operator, src PDPSource, rx, tx Bytes) *Event {
-	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, "PDP Context deleted.")
+	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, deleteDescription)
 	e.own.src, e.own.op = src, op
 	e.own.vol = Volume{Total: rx + tx, Rx: rx, Tx: tx}
 	e.Status = StatusAttached
@@ -368,7 +368,7 @@ func CreatePDPContextRejected(f Facts, reason, cause string) *Event {
 // DeletePDPContext is the end of a data session with its volume; it leads
 // back to ATTACHED.
 func DeletePDPContext(f Facts, op Operator, s PDPSession, rx, tx Bytes) *Event {
-	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, "PDP Context deleted.")
+	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, deleteDescription)
 	d := pdpDetail(e, op, s)
 	e.own.vol = Volume{Total: rx + tx, Rx: rx, Tx: tx}
 	d.Volume = &e.own.vol

@@ -43,12 +43,20 @@ func (s *Statuses) Apply(e *Event) {
 	if e.Status == StatusUnchanged || e.Endpoint == nil {
 		return
 	}
+	s.set(e.Endpoint.ID, e.Status)
+}
+
+// set moves endpoint id to status st.
+func (s *Statuses) set(id int64, st Status) {
+	if st == StatusUnchanged {
+		return
+	}
 	s.mu.Lock()
-	if old := s.m.Get(e.Endpoint.ID); old != StatusUnchanged {
+	if old := s.m.Get(id); old != StatusUnchanged {
 		s.counts[old]--
 	}
-	s.m.Set(e.Endpoint.ID, e.Status)
-	s.counts[e.Status]++
+	s.m.Set(id, st)
+	s.counts[st]++
 	s.mu.Unlock()
 }
 

@@ -47,7 +47,7 @@ type Stream struct {
 	total    atomic.Int64
 	err      error
 	observe  func(*Event)
-	pending  []*Event
+	pending  []item
 	enc      chan encJob
 	encDone  chan struct{}
 	closed   bool
@@ -67,12 +67,23 @@ type Stream struct {
 
 type encJob struct {
 	mark    int64 // set: a Mark for the output
-	events  []*Event
+	items   []item
 	batch   *sink.Batch   // set: a batch already encoded (usage records)
 	flushed chan struct{} // set: a flush, closed once the output has delivered
 }
 
-var eventSlices = sync.Pool{New: func() any { s := make([]*Event, 0, batchEvents); return &s }}
+// item is one event waiting for the encoder: an Event, or (e nil) a
+// PDPEvent numbered id.
+type item struct {
+	e   *Event
+	pdp PDPEvent
+	id  int64
+}
+
+var (
+	eventSlices = sync.Pool{New: func() any { s := make([]*Event, 0, batchEvents); return &s }}
+	itemSlices  = sync.Pool{New: func() any { s := make([]item, 0, batchEvents); return &s }}
+)
 
 // Observe makes fn see every event as it is emitted, in order, in full
 // (what CreatePDPContextOf and DeletePDPContextOf leave for later is built
@@ -109,7 +120,7 @@ func OpenFile(path string) (*Stream, error) {
 func NewStreamTo(out Output, f Format) *Stream {
 	s := &Stream{out: out, format: f, nextID: 1, byOther: map[Type]int{}, rejects: map[string]int{},
 		enc: make(chan encJob, 4), encDone: make(chan struct{})}
-	s.pending = *eventSlices.Get().(*[]*Event)
+	s.pending = *itemSlices.Get().(*[]item)
 	s.usageOn = out.Wants(sink.KindUsage)
 	s.stopTick = make(chan struct{})
 	go s.encode()
@@ -147,19 +158,9 @@ func (s *Stream) tick() {
 func (s *Stream) Emit(e *Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err == nil && s.closed {
-		s.err = fmt.Errorf("events: emit after close")
-	}
-	if s.err == nil {
-		select {
-		case <-s.out.Failed():
-			s.err = fmt.Errorf("events: %w", s.out.Err())
-		default:
-		}
-	}
-	if s.err != nil {
+	if err := s.failed(); err != nil {
 		e.Release()
-		return s.err
+		return err
 	}
 	if !fastDetail(e.Detail) {
 		// A detail the fast encoder hands to encoding/json: find out now,
@@ -177,11 +178,7 @@ func (s *Stream) Emit(e *Event) error {
 	e.ID = s.nextID
 	s.nextID++
 	s.total.Add(1)
-	if t := e.Type; t >= 0 && int(t) < len(s.byType) {
-		s.byType[t]++
-	} else {
-		s.byOther[t]++
-	}
+	s.count(e.Type)
 	if e.Reject != "" {
 		s.rejects[e.Reject]++
 	}
@@ -190,11 +187,73 @@ func (s *Stream) Emit(e *Event) error {
 		e.complete() // what observers read is all there
 		s.observe(e)
 	}
-	s.pending = append(s.pending, e)
+	s.queue(item{e: e})
+	return nil
+}
+
+// EmitPDP is Emit of p.Event(), without building it: the encoder writes
+// p as it would write that event (unless an observer or the format needs
+// the event itself).
+func (s *Stream) EmitPDP(p *PDPEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(); err != nil {
+		return err
+	}
+	if !p.check() {
+		s.err = fmt.Errorf("events: encoding event %d: volume of %d bytes cannot be written in megabytes", s.nextID, int64(math.MinInt64))
+		return s.err
+	}
+	id := s.nextID
+	s.nextID++
+	s.total.Add(1)
+	s.count(p.Type)
+	if p.Subject.Book != nil {
+		s.Statuses.set(p.Subject.EndpointID(), p.Status())
+	}
+	if s.observe != nil {
+		e := p.Event()
+		e.ID = id
+		e.complete()
+		s.observe(e)
+		s.queue(item{e: e})
+		return nil
+	}
+	s.queue(item{pdp: *p, id: id})
+	return nil
+}
+
+// failed is the stream's error, checking first whether the output failed
+// or the stream was closed; under s.mu.
+func (s *Stream) failed() error {
+	if s.err == nil && s.closed {
+		s.err = fmt.Errorf("events: emit after close")
+	}
+	if s.err == nil {
+		select {
+		case <-s.out.Failed():
+			s.err = fmt.Errorf("events: %w", s.out.Err())
+		default:
+		}
+	}
+	return s.err
+}
+
+// count counts an event of type t; under s.mu.
+func (s *Stream) count(t Type) {
+	if t >= 0 && int(t) < len(s.byType) {
+		s.byType[t]++
+	} else {
+		s.byOther[t]++
+	}
+}
+
+// queue adds an event for the encoder, handing a full batch over; under s.mu.
+func (s *Stream) queue(it item) {
+	s.pending = append(s.pending, it)
 	if len(s.pending) == batchEvents {
 		s.handoff()
 	}
-	return nil
 }
 
 // handoff passes the pending events and usage records to the encoder,
@@ -207,9 +266,9 @@ func (s *Stream) handoff() {
 		s.handoffs++
 	}
 	if len(s.pending) > 0 {
-		s.enc <- encJob{events: s.pending}
+		s.enc <- encJob{items: s.pending}
 		s.handoffs++
-		s.pending = *eventSlices.Get().(*[]*Event)
+		s.pending = *itemSlices.Get().(*[]item)
 	}
 	if s.mark > s.markSent {
 		s.enc <- encJob{mark: s.mark}
@@ -304,7 +363,28 @@ func (s *Stream) encode() {
 			continue
 		}
 		b := sink.NewBatch(sink.KindEvent)
-		for _, e := range j.events {
+		done := *eventSlices.Get().(*[]*Event)
+		plain := format.Plain()
+		for i := range j.items {
+			it := &j.items[i]
+			e := it.e
+			if e == nil && plain {
+				p := &it.pdp
+				k := len(b.Buf)
+				if p.Subject.Book != nil {
+					b.Buf = strconv.AppendInt(b.Buf, p.Subject.EndpointID(), 10)
+				}
+				v := len(b.Buf)
+				b.Buf = p.appendJSON(b.Buf, it.id)
+				b.Add(it.id, int(p.Type), false, k, v)
+				b.Records[len(b.Records)-1].At = p.At
+				continue
+			}
+			if e == nil { // respelled: as the event itself
+				e = it.pdp.Event()
+				e.ID = it.id
+			}
+			done = append(done, e)
 			k := len(b.Buf)
 			if e.Endpoint != nil {
 				b.Buf = strconv.AppendInt(b.Buf, e.Endpoint.ID, 10)
@@ -326,7 +406,14 @@ func (s *Stream) encode() {
 		}
 		b.Seal()
 		out.Submit(b)
-		recycle(j.events)
+		if len(done) > 0 {
+			recycle(done)
+		} else {
+			eventSlices.Put(&done)
+		}
+		clear(j.items)
+		items := j.items[:0]
+		itemSlices.Put(&items)
 	}
 }
 

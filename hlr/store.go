@@ -81,8 +81,9 @@ var ErrOverlap = errors.New("IMSI ranges overlap")
 // Store holds the ranges sorted by IMSI; its memory does not depend on
 // the number of subscribers. It is immutable and safe for concurrent use.
 type Store struct {
-	ranges []storedRange
-	total  int
+	ranges  []storedRange
+	byIndex []int // ranges[byIndex[i]] is NewStore's ranges[i]
+	total   int
 }
 
 type storedRange struct {
@@ -217,6 +218,10 @@ func NewStore(ranges []Range) (*Store, error) {
 		}
 		return 0
 	})
+	s.byIndex = make([]int, len(s.ranges))
+	for i := range s.ranges {
+		s.byIndex[s.ranges[i].index] = i
+	}
 	for i := 1; i < len(s.ranges); i++ {
 		prev, cur := s.ranges[i-1], s.ranges[i]
 		if prev.key.digits == cur.key.digits && prev.last >= cur.key.value {
@@ -327,29 +332,63 @@ func expandName(p string, s *Subscriber) string {
 		return p
 	}
 	var buf [64]byte // on the stack for most names: the result is the one allocation
-	b := buf[:0]
+	return string(appendName(buf[:0], p, nameValues{index: uint64(s.Index), id: s.EndpointID,
+		imsi: s.IMSI, msisdn: s.MSISDN, iccid: s.ICCID, imei: s.IMEI}))
+}
+
+// nameValues are what a name pattern's placeholders stand for; a string
+// that is empty is filled by fill when the pattern asks for it.
+type nameValues struct {
+	index                     uint64
+	id                        int64
+	imsi, msisdn, iccid, imei string
+	r                         *storedRange // set: the empty strings are the range's
+}
+
+// appendName appends pattern p with its placeholders filled in.
+func appendName(b []byte, p string, v nameValues) []byte {
 	for {
 		i := strings.IndexByte(p, '{')
 		if i < 0 {
-			b = append(b, p...)
-			return string(b)
+			return append(b, p...)
 		}
 		b = append(b, p[:i]...)
 		j := strings.IndexByte(p[i:], '}') // checkPattern made sure it is there
 		switch p[i : i+j+1] {
 		case "{n}":
-			b = strconv.AppendInt(b, int64(s.Index)+1, 10)
+			b = strconv.AppendUint(b, v.index+1, 10)
 		case "{imsi}":
-			b = append(b, s.IMSI...)
+			b = v.appendDigits(b, v.imsi, func(r *storedRange) string { return r.FirstIMSI })
 		case "{msisdn}":
-			b = append(b, s.MSISDN...)
+			b = v.appendDigits(b, v.msisdn, func(r *storedRange) string { return r.FirstMSISDN })
 		case "{iccid}":
-			b = append(b, s.ICCID...)
+			b = v.appendDigits(b, v.iccid, func(r *storedRange) string { return r.FirstICCID })
 		case "{imei}":
-			b = append(b, s.IMEI...)
+			b = v.appendDigits(b, v.imei, func(r *storedRange) string { return r.FirstIMEI })
 		case "{id}":
-			b = strconv.AppendInt(b, s.EndpointID, 10)
+			b = strconv.AppendInt(b, v.id, 10)
 		}
 		p = p[i+j+1:]
 	}
+}
+
+// appendDigits appends s, or when s is empty and the values are a
+// range's, the range's first of the kind plus the index.
+func (v nameValues) appendDigits(b []byte, s string, first func(*storedRange) string) []byte {
+	if s != "" || v.r == nil {
+		return append(b, s...)
+	}
+	f := first(v.r)
+	n := len(b)
+	b = append(b, f...)
+	digits.Add(b[n:], v.index) // NewStore checked that the digits suffice
+	return b
+}
+
+// AppendName appends the endpoint name of the subscriber at index in the
+// range NewStore was given as ranges[rangeIndex], as Lookup names it,
+// without allocating.
+func (s *Store) AppendName(b []byte, rangeIndex int, index uint64) []byte {
+	r := &s.ranges[s.byIndex[rangeIndex]]
+	return appendName(b, r.EndpointName, nameValues{index: index, id: r.FirstEndpointID + int64(index), r: r})
 }

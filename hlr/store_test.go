@@ -155,3 +155,35 @@ func TestAddDecimal(t *testing.T) {
 		}
 	}
 }
+
+// AppendName names a subscriber by its range and index as Lookup names it
+// by its IMSI, whatever the pattern asks for, and allocates nothing.
+func TestAppendNameIsLookupsName(t *testing.T) {
+	ranges := []Range{
+		{FirstIMSI: "262019900000000", Count: 50, FirstMSISDN: "4917099000000", FirstICCID: "89490199000000000009",
+			FirstIMEI: "350000000000009", FirstEndpointID: 1000, EndpointName: "{n}|{imsi}|{msisdn}|{iccid}|{imei}|{id}|<&> ü"},
+		{FirstIMSI: "001010000000001", Count: 20, EndpointName: "plain"},
+		{FirstIMSI: "001010000000101", Count: 20, EndpointName: "no-msisdn-{msisdn}-{n}", FirstEndpointID: -5},
+		{FirstIMSI: "00101000000001", Count: 3},
+	}
+	st, err := NewStore(ranges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ri, r := range ranges {
+		for i := range r.Count {
+			imsi, _ := addDecimal(r.FirstIMSI, uint64(i))
+			sub, ok := st.Lookup(imsi)
+			if !ok {
+				t.Fatalf("Lookup(%s) failed", imsi)
+			}
+			if got := string(st.AppendName(nil, ri, uint64(i))); got != sub.EndpointName {
+				t.Fatalf("range %d index %d: AppendName %q, Lookup %q", ri, i, got, sub.EndpointName)
+			}
+		}
+	}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { buf = st.AppendName(buf[:0], 0, 7) }); n != 0 {
+		t.Errorf("AppendName: %v allocations", n)
+	}
+}

@@ -32,6 +32,14 @@ type Locator interface {
 	Locate(imsi string) (endpointID, simID, imsiID int64, ok bool)
 }
 
+// Booker is an Inventory that finds an IMSI's place in a book of
+// subscribers (events.SubjectBook): compact events (events.PDPEvent) name
+// their subject by it, and the stream's encoder writes the subject's
+// strings from the book, as Lookup spells them.
+type Booker interface {
+	Book(imsi string) (book *events.SubjectBook, i uint64, ok bool)
+}
+
 // Subscription is the platform's record of a SIM and its endpoint.
 type Subscription struct {
 	EndpointID   int64
@@ -82,8 +90,7 @@ type Platform struct {
 // reported. An IMSI the inventory does not know gives a subject with only
 // the IMSI.
 func (p *Platform) Subject(imsi, imei string) events.Subject {
-	p.provisionedOnce.Do(func() { p.provisioned = events.FormatTimestamp(p.Values.ProvisionedAt) })
-	provisioned := p.provisioned
+	provisioned := p.Provisioned()
 	var sub Subscription
 	var ok, lazy bool
 	if loc, isLoc := p.Inventory.(Locator); isLoc {
@@ -99,13 +106,7 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 		return events.Subject{IMSI: &events.IMSI{IMSI: imsi, ImportDate: provisioned}}
 	}
 	ep := events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei}
-	p.mu.Lock()
-	if v := p.ips.Get(sub.EndpointID); v != 0 { // spelled by the encoder
-		ep.IP = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	} else if p.ips6 != nil {
-		ep.IP = p.ips6[sub.EndpointID]
-	}
-	p.mu.Unlock()
+	ep.IP = p.endpointIP(sub.EndpointID) // spelled by the encoder
 	subj := events.KnownSubject(ep,
 		events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
 		events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned})
@@ -114,6 +115,20 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 		subj.Resolve = p.resolve
 	}
 	return subj
+}
+
+// Provisioned is when the SIMs were made and their IMSIs imported, as
+// events write it (sim.production_date, imsi.import_date).
+func (p *Platform) Provisioned() string {
+	p.provisionedOnce.Do(func() { p.provisioned = events.FormatTimestamp(p.Values.ProvisionedAt) })
+	return p.provisioned
+}
+
+// PDPNode is what the PDP context events of a serving node at op share,
+// whose own fields of a pdp_context are base (the platform adds its tariff).
+func (p *Platform) PDPNode(op world.Operator, base events.PDPContext) *events.PDPNode {
+	p.Tariff(&base, op)
+	return &events.PDPNode{Org: p.Org, Operator: p.Operator(op), Base: base, Provisioned: p.Provisioned()}
 }
 
 // fill gives an event's subject the strings Subject left out.
@@ -155,9 +170,63 @@ func (p *Platform) SetEndpointIP(imsi string, ip netip.Addr) {
 		sub, ok = p.Inventory.Lookup(imsi)
 		id = sub.EndpointID
 	}
-	if !ok {
+	if ok {
+		p.setIP(id, ip)
+	}
+}
+
+// SubjectRef is where imsi stands in the inventory's books, for compact
+// events about it: a nil Book when the inventory has no books or does
+// not know imsi. The address is left to EmitPDP.
+func (p *Platform) SubjectRef(imsi string) events.SubjectRef {
+	if b, ok := p.Inventory.(Booker); ok {
+		if book, i, ok := b.Book(imsi); ok {
+			return events.SubjectRef{Book: book, I: i}
+		}
+	}
+	return events.SubjectRef{}
+}
+
+// SetSubjectIP is SetEndpointIP of the subject at r (from SubjectRef of imsi).
+func (p *Platform) SetSubjectIP(imsi string, r events.SubjectRef, ip netip.Addr) {
+	if r.Book == nil {
+		p.SetEndpointIP(imsi, ip)
 		return
 	}
+	p.setIP(r.EndpointID(), ip)
+}
+
+// EmitPDP hands a compact PDP event to the stream, its subject's address
+// as the platform knows it now; the stream owns what it points to from
+// then on, which must not change. Without books in the inventory (or for
+// an IMSI it does not know) it emits the event in full.
+func (p *Platform) EmitPDP(e *events.PDPEvent) error {
+	if e.Subject.Book == nil {
+		return p.Emit(e.EventAbout(p.Subject(e.Facts.IMSI, e.Facts.IMEI)))
+	}
+	e.Subject.IP = p.endpointIP(e.Subject.EndpointID())
+	if err := p.Stream.EmitPDP(e); err != nil {
+		return fmt.Errorf("platform: %w: %w", ErrStream, err)
+	}
+	p.Pacer.Wait()
+	return nil
+}
+
+// endpointIP is the last UE address of endpoint id, if any.
+func (p *Platform) endpointIP(id int64) netip.Addr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if v := p.ips.Get(id); v != 0 {
+		return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	}
+	if p.ips6 != nil {
+		return p.ips6[id]
+	}
+	return netip.Addr{}
+}
+
+// setIP is SetEndpointIP of endpoint id.
+func (p *Platform) setIP(id int64, ip netip.Addr) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if ip.Is4() {

@@ -103,9 +103,8 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 	n.log = nw.opts.Logger.With(zap.String("node", n.ID.Diameter.Host))
 	n.evOp = nw.opts.Platform.Operator(op)
 	n.gtpIP = n.ID.GTP.String()
-	n.pdpBase = events.PDPContext{GTPVersion: 1, MCC: op.MCC, MNC: op.MNC,
-		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP}
-	nw.opts.Platform.Tariff(&n.pdpBase, op)
+	n.pdp = nw.opts.Platform.PDPNode(op, events.PDPContext{GTPVersion: 1, MCC: op.MCC, MNC: op.MNC,
+		SGSNControlPlaneIPAddress: n.gtpIP, SGSNDataPlaneIPAddress: n.gtpIP})
 	hss, closer, err := nw.opts.DialHSS(ctx, n.ID, n)
 	if err != nil {
 		return nil, fmt.Errorf("sgsn: connecting %s (%s) to the HLR: %w", op.Name, plmn, err)

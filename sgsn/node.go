@@ -110,10 +110,9 @@ type Node struct {
 	tr      *tracer // nil unless traced
 
 	// Written once when the node is made, and in every event of the node.
-	evOp    events.Operator
-	gtpIP   string
-	pdpBase events.PDPContext // what the node's PDP contexts share: PLMN, addresses, tariff
-	ggsnIPs addrStrings
+	evOp  events.Operator
+	gtpIP string
+	pdp   *events.PDPNode // what the node's PDP context events share: PLMN, addresses, tariff
 
 	// What the simulation's goroutine writes, on cache lines of its own:
 	// the fields above are read for every event on the stream's encoder
@@ -124,38 +123,6 @@ type Node struct {
 	regs map[digitsKey]*registration
 	ids  *counters
 	_    [64]byte
-}
-
-// addrStrings keeps the text of the last GGSN addresses seen, so that the
-// events of a node do not format the same few addresses again and again.
-// It is read for every PDP event on the stream's encoder goroutine: a
-// snapshot behind an atomic pointer, replaced (rarely) when an address is
-// new, so that reading takes no lock beside the node's own.
-type addrStrings struct {
-	last atomic.Pointer[addrTexts]
-}
-
-type addrTexts struct {
-	addrs [2]netip.Addr
-	texts [2]string
-}
-
-func (a *addrStrings) of(ip netip.Addr) string {
-	old := a.last.Load()
-	if old != nil {
-		for i, x := range old.addrs {
-			if x == ip && old.texts[i] != "" {
-				return old.texts[i]
-			}
-		}
-	}
-	t := ip.String()
-	next := &addrTexts{addrs: [2]netip.Addr{ip}, texts: [2]string{t}}
-	if old != nil { // keep the newest other one
-		next.addrs[1], next.texts[1] = old.addrs[0], old.texts[0]
-	}
-	a.last.Store(next) // a lost race only costs a formatting later
-	return t
 }
 
 // digitsKey holds a string of up to 19 decimal digits (an IMSI, an
@@ -205,46 +172,27 @@ type registration struct {
 type Session struct {
 	node     *Node
 	reg      *registration // the registration it was opened under
-	ue       UE
 	ggsnTEID uint32
-	nsapi    uint8
 	closed   atomic.Bool
+	subj     events.SubjectRef // where the platform's inventory has the subscriber
 
-	// What the context's events say, kept small (a million-device run holds
-	// hundreds of thousands of these); info rebuilds the rest from the node.
-	pdpID                int64
-	created              int64 // virtual time, Unix nanoseconds
-	ueIP, ggsnC, ggsnU   netip.Addr
-	teidC, teidU, rxTEID uint32
-	apn                  string
-	ci                   int // the cell, for pdp_context.ci to point at
+	// What the context's events say of it (a million-device run holds
+	// hundreds of thousands of these); its node's share is the node's.
+	facts events.PDPFacts
 }
 
 // PDPSession is the session as its events describe it (events.PDPSource):
 // made of what the session was opened with, which does not change.
-func (s *Session) PDPSession() events.PDPSession { return s.info() }
-
-// info is the session as its events describe it.
-func (s *Session) info() events.PDPSession {
-	n, ue := s.node, s.ue
-	pc := n.pdpBase
-	pc.PDPContextID, pc.Created = s.pdpID, time.Unix(0, s.created)
-	pc.UEIP, pc.APN, pc.NSAPI, pc.IMSI, pc.IMEISV = s.ueIP, s.apn, int(s.nsapi), ue.IMSI, ue.IMEISV
-	pc.LAC, pc.CI, pc.RATType = int(ue.LAC), &s.ci, int(ratGTP(ue.RAT))
-	pc.GGSNControlPlaneIPAddress, pc.GGSNDataPlaneIPAddress = n.ggsnIPs.of(s.ggsnC), n.ggsnIPs.of(s.ggsnU)
-	pc.TxTEIDControlPlane, pc.TxTEIDDataPlane, pc.RxTEID = s.teidC, s.teidU, s.rxTEID
-	// The encoder spells tunnel_created, ue_ip_address and session_id.
-	return events.PDPSession{SessionNum: uint64(s.pdpID), Context: pc}
-}
+func (s *Session) PDPSession() events.PDPSession { return s.facts.Session() }
 
 // Usage reports the data volume of open session s from start to end: rx
 // bytes sent by the device, tx received (a record of the usage stream).
 func (n *Node) Usage(s *Session, start, end time.Time, rx, tx events.Bytes) error {
-	return n.plat.EmitUsage(events.NewUsage(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), n.evOp, s.info(), start, end, rx, tx))
+	return n.plat.EmitUsage(events.NewUsage(n.plat.Facts(s.facts.IMSI, s.facts.IMEI), n.evOp, s.facts.Session(), start, end, rx, tx))
 }
 
 // IP is the UE address of the session.
-func (s *Session) IP() string { return s.ueIP.String() }
+func (s *Session) IP() string { return s.facts.UEIP.String() }
 
 // counters hand out identifiers unique across all nodes of a network.
 type counters struct {
@@ -462,10 +410,12 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		n.log.Debug("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
 		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
 	}
-	s := &Session{node: n, reg: r, ue: ue, ggsnTEID: res.TEIDControl, nsapi: nsapi,
-		pdpID: int64(n.ids.of(uint64(n.ids.pdp.Add(1)))), created: n.plat.Clock.Now().UnixNano(), ueIP: res.EndUserAddress,
-		ggsnC: res.GGSNControlAddr, ggsnU: res.GGSNUserAddr, teidC: teidC, teidU: teidU, rxTEID: res.TEIDData, apn: apn,
-		ci: int(ue.CI)}
+	now := n.plat.Clock.Now().UnixNano()
+	s := &Session{node: n, reg: r, ggsnTEID: res.TEIDControl, facts: events.PDPFacts{Node: n.pdp,
+		ID: int64(n.ids.of(uint64(n.ids.pdp.Add(1)))), Created: now, UEIP: res.EndUserAddress,
+		GGSNControl: res.GGSNControlAddr, GGSNUser: res.GGSNUserAddr, TEIDControl: teidC, TEIDData: teidU, RxTEID: res.TEIDData,
+		NSAPI: nsapi, RATType: uint8(ratGTP(ue.RAT)), LAC: int(ue.LAC), CI: int(ue.CI), APN: apn,
+		IMSI: ue.IMSI, IMEI: ue.IMEI, IMEISV: ue.IMEISV}}
 	n.mu.Lock()
 	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
 		r.sessions = append(r.sessions, s)
@@ -476,15 +426,16 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		n.deleteAtGGSN(ctx, s, 0, 0)
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
-	n.plat.SetEndpointIP(ue.IMSI, s.ueIP)
+	s.subj = n.plat.SubjectRef(ue.IMSI)
+	n.plat.SetSubjectIP(ue.IMSI, s.subj, s.facts.UEIP)
 	if n.tr != nil {
-		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: s.ueIP.String()}, trace.Field{Key: "APN", Value: apn})
+		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: s.facts.UEIP.String()}, trace.Field{Key: "APN", Value: apn})
 	}
 	if ce := n.log.Check(zap.DebugLevel, "PDP context created"); ce != nil { // no fields built on a load run
-		ce.Write(zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("ip", s.ueIP))
+		ce.Write(zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("ip", s.facts.UEIP))
 	}
-	// The detail is built from s when the event is written (PDPSession).
-	return s, n.plat.Emit(events.CreatePDPContextOf(n.plat.Facts(ue.IMSI, ue.IMEI), &n.evOp, s))
+	// The stream writes the event from s's facts (which do not change).
+	return s, n.plat.EmitPDP(&events.PDPEvent{Type: events.TypeCreatePDPContext, At: now, Facts: &s.facts, Subject: s.subj})
 }
 
 func pdpRejectReason(c gtpc.Cause, apn string) string {
@@ -505,10 +456,10 @@ func pdpRejectReason(c gtpc.Cause, apn string) string {
 // device sent, tx what it received. Closing a session twice does nothing.
 func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.Bytes) error {
 	if n.tr != nil {
-		n.tr.nas(s.ue.IMSI, true, "Deactivate PDP Context Request", true, trace.Field{Key: "NSAPI", Value: fmt.Sprint(s.nsapi)})
+		n.tr.nas(s.facts.IMSI, true, "Deactivate PDP Context Request", true, trace.Field{Key: "NSAPI", Value: fmt.Sprint(s.facts.NSAPI)})
 	}
 	if n.tr != nil {
-		defer n.tr.nas(s.ue.IMSI, false, "Deactivate PDP Context Accept", true)
+		defer n.tr.nas(s.facts.IMSI, false, "Deactivate PDP Context Accept", true)
 	}
 	n.mu.Lock()
 	if r := s.reg; r != nil && !r.gone { // a cancelled registration handed its sessions over
@@ -525,21 +476,21 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 		return nil
 	}
 	start := n.start()
-	dreq := &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.nsapi, TeardownInd: true}
+	dreq := &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.facts.NSAPI, TeardownInd: true}
 	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, dreq)
 	n.took("gn", "DeletePDPContext", start)
 	if n.tr != nil {
-		n.tr.deletePDP(s.ue.IMSI, dreq, s.teidC, res)
+		n.tr.deletePDP(s.facts.IMSI, dreq, s.facts.TEIDControl, res)
 	}
 	if err != nil {
-		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.ue.IMSI), zap.Error(err))
-		return fmt.Errorf("Delete PDP Context for IMSI %s: %w", s.ue.IMSI, err)
+		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.facts.IMSI), zap.Error(err))
+		return fmt.Errorf("Delete PDP Context for IMSI %s: %w", s.facts.IMSI, err)
 	}
 	if !res.Cause.Accepted() {
-		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.ue.IMSI), zap.Stringer("cause", res.Cause))
+		n.log.Warn("Delete PDP Context refused", zap.String("imsi", s.facts.IMSI), zap.Stringer("cause", res.Cause))
 	}
-	e := events.DeletePDPContextOf(n.plat.Facts(s.ue.IMSI, s.ue.IMEI), &n.evOp, s, rx, tx)
-	return n.plat.Emit(e)
+	return n.plat.EmitPDP(&events.PDPEvent{Type: events.TypeDeletePDPContext, At: n.plat.Clock.Now().UnixNano(), Facts: &s.facts,
+		Subject: s.subj, Rx: rx, Tx: tx})
 }
 
 // Detach purges the UE at both roles (the device powered off): a PUR for

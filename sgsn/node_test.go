@@ -272,29 +272,6 @@ func TestDigitsKey(t *testing.T) {
 	}
 }
 
-// The node's GGSN address texts are right whatever the order and number
-// of addresses, and concurrent readers (the encoder, the simulation) agree.
-func TestAddrStringsSpellEveryAddress(t *testing.T) {
-	var a addrStrings
-	ips := []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("10.1.2.3"),
-		netip.MustParseAddr("::1"), netip.MustParseAddr("127.0.0.2")}
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 1000 {
-				ip := ips[(i+g)%len(ips)]
-				if got := a.of(ip); got != ip.String() {
-					t.Errorf("of(%v) = %q", ip, got)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // TestSessionIDsAreRFC6733Shaped: <DiameterIdentity>;<high 32 bits>;<low 32
 // bits>;<kind>, distinct per request, the high part counting once the low
 // part wraps.

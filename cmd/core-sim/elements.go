@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/core-sim/core-sim/diameter"
+	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/ggsn"
 	"github.com/core-sim/core-sim/gtpc"
 	"github.com/core-sim/core-sim/hlr"
@@ -25,7 +26,10 @@ import (
 
 // hlrStore is the scenario's subscribers as the HLR holds them; the
 // platform's inventory reads the same ranges.
-type hlrStore struct{ *hlr.Store }
+type hlrStore struct {
+	*hlr.Store
+	books []events.SubjectBook // by range, as Lookup and Locate number them
+}
 
 func newStore(sc *scenarios.Scenario) (*hlrStore, error) {
 	subs := sc.Subscribers()
@@ -47,7 +51,29 @@ func newStore(sc *scenarios.Scenario) (*hlrStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: subscribers: %w", sc.File, err)
 	}
-	return &hlrStore{st}, nil
+	s := &hlrStore{Store: st, books: make([]events.SubjectBook, len(ranges))}
+	for i, r := range ranges {
+		s.books[i] = events.SubjectBook{FirstEndpointID: r.FirstEndpointID, FirstSIMID: r.FirstEndpointID,
+			FirstIMSIID: imsiID(i, 0), FirstICCID: r.FirstICCID, FirstMSISDN: r.FirstMSISDN, FirstIMEI: r.FirstIMEI}
+		if r.EndpointName != "" {
+			s.books[i].Name = func(b []byte, index uint64) []byte { return st.AppendName(b, i, index) }
+		}
+	}
+	return s, nil
+}
+
+// imsiID is the platform's id of the IMSI at index in range r: each IMSI
+// of a SIM has its own.
+func imsiID(r, index int) int64 { return int64(r)*1_000_000 + int64(index) + 1 }
+
+// Book places imsi in its range's book (platform.Booker), for the compact
+// PDP context events.
+func (s *hlrStore) Book(imsi string) (*events.SubjectBook, uint64, bool) {
+	r, i, _, ok := s.Store.Locate(imsi)
+	if !ok {
+		return nil, 0, false
+	}
+	return &s.books[r], uint64(i), true
 }
 
 // Lookup is the platform's view of a subscriber: the profiles of one SIM
@@ -59,18 +85,18 @@ func (s *hlrStore) Lookup(imsi string) (platform.Subscription, bool) {
 	}
 	return platform.Subscription{EndpointID: sub.EndpointID, EndpointName: sub.EndpointName, IMEI: sub.IMEI,
 		ICCID: sub.ICCID, MSISDN: sub.MSISDN, SIMID: sub.EndpointID,
-		IMSIID: int64(sub.Range)*1_000_000 + int64(sub.Index) + 1}, true
+		IMSIID: imsiID(sub.Range, sub.Index)}, true
 }
 
 // Locate gives the ids of imsi's subscription without formatting its
 // strings (platform.Locator): the platform fills those in on the encoder's
 // goroutine.
-func (s *hlrStore) Locate(imsi string) (endpointID, simID, imsiID int64, ok bool) {
+func (s *hlrStore) Locate(imsi string) (endpointID, simID, id int64, ok bool) {
 	r, i, ep, ok := s.Store.Locate(imsi)
 	if !ok {
 		return 0, 0, 0, false
 	}
-	return ep, ep, int64(r)*1_000_000 + int64(i) + 1, true
+	return ep, ep, imsiID(r, i), true
 }
 
 func startHLR(ctx context.Context, sc *scenarios.Scenario, store *hlrStore, listen, transport string, log *zap.Logger) (*hlr.Server, error) {

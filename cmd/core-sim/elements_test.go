@@ -1,0 +1,93 @@
+package main
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/platform"
+	"github.com/core-sim/core-sim/scenarios"
+)
+
+// The books the compact PDP events name their subjects by give every
+// subscriber of every profile the subject the platform's inventory gives
+// (Lookup, through platform.Subject): same ids, names, ICCID, MSISDN, IMEI.
+func TestBooksGiveTheInventorysSubjects(t *testing.T) {
+	sc, err := scenarios.Parse("books.yaml", []byte(`
+name: books
+duration: 1h
+home_networks:
+  - {name: LI, plmn: "29505"}
+  - {name: NL, plmn: "20408"}
+sims:
+  - {name: dual, profiles: [LI, NL], preferred: {DE: NL}, default: LI}
+fleets:
+  - name: a
+    count: 40
+    sim: dual
+    imsi: {LI: "295050900000001", NL: "204089900000001"}
+    iccid: "8942310000000000016"
+    msisdn: "423660000001"
+    endpoint_id: 500
+    endpoint_name: "trk-{n}-{imsi}-<{msisdn}>"
+    itinerary: [{at: 0s, country: DE}]
+  - name: b
+    count: 7
+    sim: dual
+    imsi: {LI: "295050900000101", NL: "204089900000101"}
+    iccid: "8942310000000001016"
+    msisdn: "423660000101"
+    imei: "355050000000101"
+    endpoint_id: 900
+    itinerary: [{at: 0s, country: DE}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := newStore(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plat := &platform.Platform{Inventory: store}
+	n := 0
+	for _, subs := range sc.Subscribers() {
+		for i := range subs.Count {
+			imsi := addDigits(t, subs.FirstIMSI, i)
+			ref := plat.SubjectRef(imsi)
+			if ref.Book == nil {
+				t.Fatalf("IMSI %s: no book", imsi)
+			}
+			ref.IP = netip.MustParseAddr("10.0.0.1")
+			got := ref.Subject(imsi, "", plat.Provisioned())
+			want := plat.Subject(imsi, "")
+			want.Resolve(&events.Event{Endpoint: want.Endpoint, SIM: want.SIM, IMSI: want.IMSI})
+			want.Endpoint.IP = ref.IP
+			if *got.Endpoint != *want.Endpoint || *got.SIM != *want.SIM || *got.IMSI != *want.IMSI {
+				t.Fatalf("IMSI %s: book gives\n%+v %+v %+v\ninventory gives\n%+v %+v %+v", imsi,
+					*got.Endpoint, *got.SIM, *got.IMSI, *want.Endpoint, *want.SIM, *want.IMSI)
+			}
+			n++
+		}
+	}
+	if n != 40*2+7*2 {
+		t.Fatalf("%d subscribers checked", n)
+	}
+	if ref := plat.SubjectRef("001019999999999"); ref.Book != nil {
+		t.Fatalf("an unknown IMSI has a book: %+v", ref)
+	}
+}
+
+func addDigits(t *testing.T, first string, n int) string {
+	t.Helper()
+	b := []byte(first)
+	for i := len(b) - 1; n > 0; i-- {
+		d := int(b[i]-'0') + n%10
+		n /= 10
+		if d >= 10 {
+			d -= 10
+			n++
+		}
+		b[i] = byte('0' + d)
+	}
+	return string(b)
+}

@@ -1,0 +1,370 @@
+package events
+
+import (
+	"math"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/core-sim/core-sim/internal/digits"
+)
+
+// A data session's two events (Create and Delete PDP Context) are most of
+// a load run's events. They have a compact form, PDPEvent, that the
+// serving node hands to the stream instead of an Event: the session's
+// facts by pointer (they do not change once it is open), who it is about
+// by its place in the platform's inventory (SubjectRef), the time and the
+// volume. The stream's encoder writes it straight from those, with what a
+// node's events share written once (PDPNode); nothing is built per event
+// but the record itself. PDPEvent.Event builds the same event as an Event,
+// for those who read events (observers, other spellings), and the tests
+// hold the two to the same bytes.
+
+// PDPNode is what the PDP context events of one serving node share: the
+// organisation, the visited operator, and the fields of a pdp_context that
+// are the node's (GTP version, PLMN, SGSN addresses, the platform's
+// tariff). It must not change once an event refers to it.
+type PDPNode struct {
+	Org         Organisation
+	Operator    Operator
+	Base        PDPContext // the node's own fields; the session's are its PDPFacts'
+	Provisioned string     // production_date and import_date, as written
+
+	once sync.Once
+	json nodeJSON // written once, by the first encoder that needs it
+}
+
+// nodeJSON is a node's share of its PDP events, as JSON.
+type nodeJSON struct {
+	head    [2][]byte // create, delete: from ,"alert": to the organisation's end
+	detail  []byte    // ,"detail":{ the operator and its country
+	lac     []byte    // the PLMN, up to the value of lac
+	rat     []byte    // ci's end to the value of rat_type
+	ggsn    []byte    // the SGSN addresses, up to the value of the GGSN's control address
+	tariff  []byte    // tx_teid_... are the session's; the tariff's fields and the context's end
+	created string    // the Create's description
+}
+
+func (n *PDPNode) jsonParts() *nodeJSON {
+	n.once.Do(func() {
+		j := &n.json
+		j.created = createDescription(n.Base.SGSNControlPlaneIPAddress, n.Base.SGSNDataPlaneIPAddress)
+		for i, t := range [2]Type{TypeCreatePDPContext, TypeDeletePDPContext} {
+			e := Event{EventType: Ref{ID: int(t), Description: t.String()},
+				EventSource: ref(int(SourceNetwork), sourceNames[:]), EventSeverity: ref(int(SeverityInfo), severityNames[:]),
+				Organisation: n.Org}
+			desc := j.created
+			if t == TypeDeletePDPContext {
+				desc = deleteDescription
+			}
+			b := append([]byte(nil), `,"alert":false,"description":`...)
+			b = appendString(b, desc)
+			j.head[i] = appendKind(b, &e)
+		}
+		d := PDPDetail{ID: n.Operator.ID, Name: n.Operator.Name, Country: n.Operator.Country}
+		j.detail = appendPDPOperator(append([]byte(nil), `,"detail":`...), &d)
+		c := &n.Base
+		j.lac = append(appendPLMN(nil, c), `,"lac":`...)
+		b := append([]byte(nil), `,"sac":`...)
+		b = appendIntPtr(b, c.SAC)
+		b = append(b, `,"rac":`...)
+		b = appendIntPtr(b, c.RAC)
+		j.rat = append(b, `,"rat_type":`...)
+		b = append([]byte(nil), `,"sgsn_control_plane_ip_address":`...)
+		b = appendString(b, c.SGSNControlPlaneIPAddress)
+		b = append(b, `,"sgsn_data_plane_ip_address":`...)
+		b = appendString(b, c.SGSNDataPlaneIPAddress)
+		j.ggsn = append(b, `,"ggsn_control_plane_ip_address":`...)
+		j.tariff = append(appendTariff(nil, c), '}')
+	})
+	return &n.json
+}
+
+const deleteDescription = "PDP Context deleted."
+
+// PDPFacts are what a PDP context's events say of the context itself,
+// beside its node's share. They must not change once an event refers to
+// them (the stream reads them on its encoder's goroutine).
+type PDPFacts struct {
+	Node        *PDPNode
+	ID          int64 // pdp_context_id; the session_id is SessionUUID(ID)
+	Created     int64 // tunnel_created, Unix nanoseconds
+	UEIP        netip.Addr
+	GGSNControl netip.Addr
+	GGSNUser    netip.Addr
+	TEIDControl uint32 // tx_teid_control_plane: the SGSN's
+	TEIDData    uint32 // tx_teid_data_plane: the SGSN's
+	RxTEID      uint32 // the GGSN's user-plane TEID
+	NSAPI       uint8
+	RATType     uint8 // as GTP numbers it
+	LAC         int
+	CI          int
+	APN         string
+	IMSI        string
+	IMEI        string // the device's, as endpoint.imei shows it ("": the inventory's)
+	IMEISV      string
+}
+
+// Session is the context as a PDPSession, its PDPContext in full.
+func (f *PDPFacts) Session() PDPSession {
+	pc := f.Node.Base
+	pc.PDPContextID, pc.Created = f.ID, time.Unix(0, f.Created)
+	pc.UEIP, pc.APN, pc.NSAPI, pc.IMSI, pc.IMEISV = f.UEIP, f.APN, int(f.NSAPI), f.IMSI, f.IMEISV
+	ci := f.CI
+	pc.LAC, pc.CI, pc.RATType = f.LAC, &ci, int(f.RATType)
+	pc.GGSNControlPlaneIPAddress, pc.GGSNDataPlaneIPAddress = f.GGSNControl.String(), f.GGSNUser.String()
+	pc.TxTEIDControlPlane, pc.TxTEIDDataPlane, pc.RxTEID = f.TEIDControl, f.TEIDData, f.RxTEID
+	return PDPSession{SessionNum: uint64(f.ID), Context: pc}
+}
+
+// PDPSession makes the facts a PDPSource.
+func (f *PDPFacts) PDPSession() PDPSession { return f.Session() }
+
+// SubjectBook is one range of subscribers as the platform provisioned
+// them: its i-th subscriber's ids are the first ones plus i, and its ICCID
+// and MSISDN the first ones plus i, keeping their digits. It must not
+// change once an event refers to it.
+type SubjectBook struct {
+	FirstEndpointID, FirstSIMID, FirstIMSIID int64
+	FirstICCID, FirstMSISDN, FirstIMEI       string // digits, or ""
+	// Name appends the endpoint name of the i-th subscriber; nil: "".
+	Name func(b []byte, i uint64) []byte
+}
+
+// SubjectRef is who a compact event is about: the i-th subscriber of a
+// book, with the endpoint's address at the time of the event. A nil Book
+// is an IMSI the platform does not know.
+type SubjectRef struct {
+	Book *SubjectBook
+	I    uint64
+	IP   netip.Addr // endpoint.ip_address; invalid: null
+}
+
+// EndpointID is the endpoint's id, 0 for an unknown IMSI.
+func (r *SubjectRef) EndpointID() int64 {
+	if r.Book == nil {
+		return 0
+	}
+	return r.Book.FirstEndpointID + int64(r.I)
+}
+
+// appendDigits appends first plus i, keeping its digits: the inventory
+// checked that they suffice.
+func appendDigits(b []byte, first string, i uint64) []byte {
+	n := len(b)
+	b = append(b, first...)
+	digits.Add(b[n:], i)
+	return b
+}
+
+// Subject is the subject as an Event carries it; imsi is the IMSI in use,
+// imei what the device reported ("": the inventory's).
+func (r *SubjectRef) Subject(imsi, imei, provisioned string) Subject {
+	k := r.Book
+	if k == nil {
+		return Subject{IMSI: &IMSI{IMSI: imsi, ImportDate: provisioned}}
+	}
+	var name []byte
+	if k.Name != nil {
+		name = k.Name(nil, r.I)
+	}
+	if imei == "" {
+		imei = string(appendDigits(nil, k.FirstIMEI, r.I))
+	}
+	ep := Endpoint{ID: k.FirstEndpointID + int64(r.I), Name: string(name), IMEI: imei, IP: r.IP}
+	return KnownSubject(ep,
+		SIM{ID: k.FirstSIMID + int64(r.I), ICCID: string(appendDigits(nil, k.FirstICCID, r.I)), ProductionDate: provisioned,
+			MSISDN: string(appendDigits(nil, k.FirstMSISDN, r.I))},
+		IMSI{ID: k.FirstIMSIID + int64(r.I), IMSI: imsi, ImportDate: provisioned})
+}
+
+// appendJSON writes the endpoint, sim and imsi of an event as the
+// encoder writes Subject's objects.
+func (r *SubjectRef) appendJSON(b []byte, imsi, imei, provisioned string) []byte {
+	k := r.Book
+	if k == nil {
+		b = append(b, `,"endpoint":null,"sim":null,"imsi":{"id":0,"imsi":`...)
+		b = appendString(b, imsi)
+		b = append(b, `,"import_date":`...)
+		b = appendString(b, provisioned)
+		return append(b, '}')
+	}
+	i := r.I
+	b = append(b, `,"endpoint":{"id":`...)
+	b = strconv.AppendInt(b, k.FirstEndpointID+int64(i), 10)
+	b = append(b, `,"name":`...)
+	if k.Name != nil {
+		// Written in place, then quoted as appendString quotes it: as it
+		// is, unless a byte of it needs escaping.
+		b = append(b, '"')
+		start := len(b)
+		b = k.Name(b, i)
+		safe := true
+		for _, c := range b[start:] {
+			safe = safe && htmlSafe[c]
+		}
+		if safe {
+			b = append(b, '"')
+		} else {
+			name := string(b[start:])
+			b = appendString(b[:start-1], name)
+		}
+	} else {
+		b = append(b, `""`...)
+	}
+	b = append(b, `,"imei":`...)
+	if imei != "" {
+		b = appendString(b, imei)
+	} else {
+		b = append(b, '"')
+		b = appendDigits(b, k.FirstIMEI, i)
+		b = append(b, '"')
+	}
+	b = append(b, `,"ip_address":`...)
+	if r.IP.IsValid() {
+		b = appendAddr(b, r.IP)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"tags":null},"sim":{"id":`...)
+	b = strconv.AppendInt(b, k.FirstSIMID+int64(i), 10)
+	b = append(b, `,"iccid":"`...)
+	b = appendDigits(b, k.FirstICCID, i)
+	b = append(b, `","production_date":`...)
+	b = appendString(b, provisioned)
+	b = append(b, `,"msisdn":"`...)
+	b = appendDigits(b, k.FirstMSISDN, i)
+	b = append(b, `"},"imsi":{"id":`...)
+	b = strconv.AppendInt(b, k.FirstIMSIID+int64(i), 10)
+	b = append(b, `,"imsi":`...)
+	b = appendString(b, imsi)
+	b = append(b, `,"import_date":`...)
+	b = appendString(b, provisioned)
+	return append(b, '}')
+}
+
+// PDPEvent is an accepted Create PDP Context (leading to ONLINE) or a
+// Delete PDP Context (back to ATTACHED, with its volume) in compact form.
+type PDPEvent struct {
+	Type    Type  // TypeCreatePDPContext or TypeDeletePDPContext
+	At      int64 // when, Unix nanoseconds
+	Facts   *PDPFacts
+	Subject SubjectRef
+	Rx, Tx  Bytes // Delete: what the device sent and received
+}
+
+// Status is the connectivity status the event leads to.
+func (p *PDPEvent) Status() Status {
+	if p.Type == TypeCreatePDPContext {
+		return StatusOnline
+	}
+	return StatusAttached
+}
+
+// Event is p as CreatePDPContext or DeletePDPContext make it.
+func (p *PDPEvent) Event() *Event {
+	f := p.Facts
+	return p.EventAbout(p.Subject.Subject(f.IMSI, f.IMEI, f.Node.Provisioned))
+}
+
+// EventAbout is Event with the subject given (p.Subject is not read).
+func (p *PDPEvent) EventAbout(subj Subject) *Event {
+	f := p.Facts
+	n := f.Node
+	facts := Facts{At: time.Unix(0, p.At).UTC(), Organisation: n.Org, Subject: subj}
+	if p.Type == TypeCreatePDPContext {
+		return CreatePDPContext(facts, n.Operator, f.Session())
+	}
+	return DeletePDPContext(facts, n.Operator, f.Session(), p.Rx, p.Tx)
+}
+
+// check is what encoding p could refuse (as Emit refuses an Event's).
+func (p *PDPEvent) check() bool {
+	if p.Type != TypeDeletePDPContext {
+		return true
+	}
+	return p.Rx != math.MinInt64 && p.Tx != math.MinInt64 && p.Rx+p.Tx != math.MinInt64
+}
+
+// appendJSON writes p with id as appendEventCached writes p.Event().
+func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
+	f := p.Facts
+	j := f.Node.jsonParts()
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"timestamp":`...)
+	b = appendTime(b, time.Unix(0, p.At), TimestampLayout)
+	del := p.Type == TypeDeletePDPContext
+	if del {
+		b = append(b, j.head[1]...)
+	} else {
+		b = append(b, j.head[0]...)
+	}
+	b = p.Subject.appendJSON(b, f.IMSI, f.IMEI, f.Node.Provisioned)
+	b = append(b, j.detail...)
+	b = append(b, `,"session_id":`...)
+	if f.ID != 0 {
+		b = append(b, '"')
+		b = appendSessionUUID(b, uint64(f.ID))
+		b = append(b, '"')
+	} else {
+		b = append(b, `""`...)
+	}
+	b = append(b, `,"pdp_context":{"pdp_context_id":`...)
+	b = strconv.AppendInt(b, f.ID, 10)
+	b = append(b, `,"tunnel_created":`...)
+	b = appendTime(b, time.Unix(0, f.Created), tunnelLayout)
+	b = append(b, `,"gtp_version":`...)
+	b = strconv.AppendInt(b, int64(f.Node.Base.GTPVersion), 10)
+	b = append(b, `,"ue_ip_address":`...)
+	if f.UEIP.IsValid() {
+		b = appendAddr(b, f.UEIP)
+	} else {
+		b = append(b, `""`...)
+	}
+	b = append(b, `,"apn":`...)
+	b = appendString(b, f.APN)
+	b = append(b, `,"nsapi":`...)
+	b = strconv.AppendUint(b, uint64(f.NSAPI), 10)
+	b = append(b, `,"imsi":`...)
+	b = appendString(b, f.IMSI)
+	b = append(b, `,"imeisv":`...)
+	b = appendString(b, f.IMEISV)
+	b = append(b, j.lac...)
+	b = strconv.AppendInt(b, int64(f.LAC), 10)
+	b = append(b, `,"ci":`...)
+	b = strconv.AppendInt(b, int64(f.CI), 10)
+	b = append(b, j.rat...)
+	b = strconv.AppendUint(b, uint64(f.RATType), 10)
+	b = append(b, j.ggsn...)
+	b = appendSpelledAddr(b, f.GGSNControl)
+	b = append(b, `,"ggsn_data_plane_ip_address":`...)
+	b = appendSpelledAddr(b, f.GGSNUser)
+	b = append(b, `,"tx_teid_control_plane":`...)
+	b = strconv.AppendUint(b, uint64(f.TEIDControl), 10)
+	b = append(b, `,"tx_teid_data_plane":`...)
+	b = strconv.AppendUint(b, uint64(f.TEIDData), 10)
+	b = append(b, `,"rx_teid":`...)
+	b = strconv.AppendUint(b, uint64(f.RxTEID), 10)
+	b = append(b, j.tariff...)
+	if del {
+		b = append(b, `,"volume":{"total":`...)
+		b = appendBytes(b, p.Rx+p.Tx)
+		b = append(b, `,"rx":`...)
+		b = appendBytes(b, p.Rx)
+		b = append(b, `,"tx":`...)
+		b = appendBytes(b, p.Tx)
+		b = append(b, '}')
+	}
+	return append(b, '}', '}')
+}
+
+// appendSpelledAddr writes what appendString writes of a.String(),
+// "invalid IP" included.
+func appendSpelledAddr(b []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return appendString(b, a.String())
+	}
+	return appendAddr(b, a)
+}

@@ -1,0 +1,228 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testBook is a range of subscribers named by a pattern with the 1-based
+// index in it, as the platform's inventory names them.
+func testBook(name string) *SubjectBook {
+	return &SubjectBook{FirstEndpointID: 100, FirstSIMID: 200, FirstIMSIID: 3_000_001,
+		FirstICCID: "8942310000000000016", FirstMSISDN: "423660000001", FirstIMEI: "355050000000001",
+		Name: func(b []byte, i uint64) []byte {
+			b = append(b, name...)
+			return strconv.AppendUint(b, i+1, 10)
+		}}
+}
+
+func testPDPNode(s string) *PDPNode {
+	base := realisticSession().Context
+	base.PDPContextID, base.TunnelCreated, base.UEIPAddress, base.APN, base.NSAPI = 0, "", "", "", 0
+	base.IMSI, base.IMEISV, base.LAC, base.CI, base.RATType = "", "", 0, nil, 0
+	base.GGSNControlPlaneIPAddress, base.GGSNDataPlaneIPAddress = "", ""
+	base.TxTEIDControlPlane, base.TxTEIDDataPlane, base.RxTEID = 0, 0, 0
+	n := &PDPNode{Org: Organisation{ID: 4711, Name: "Acme"}, Operator: testOperator, Base: base,
+		Provisioned: "2025-06-01T00:00:00.000Z"}
+	if s != "" {
+		n.Org.Name, n.Operator, n.Provisioned = s, nastyOperator(s), s
+		for _, p := range []*string{&n.Base.MCC, &n.Base.MNC, &n.Base.SGSNControlPlaneIPAddress, &n.Base.SGSNDataPlaneIPAddress,
+			&n.Base.BreakoutIP, &n.Base.Region, &n.Base.OperatorID, &n.Base.TariffProfileID, &n.Base.RatezoneID, &n.Base.TariffID} {
+			*p = s
+		}
+		n.Base.SAC, n.Base.RAC, n.Base.GTPVersion = intp(-3), intp(77), 2
+	}
+	return n
+}
+
+func testPDPFacts(n *PDPNode, s string) *PDPFacts {
+	f := &PDPFacts{Node: n, ID: 42, Created: time.Date(2026, 11, 26, 10, 40, 1, 999e6, time.UTC).UnixNano(),
+		UEIP: netip.MustParseAddr("10.192.0.9"), GGSNControl: netip.MustParseAddr("127.0.0.20"),
+		GGSNUser: netip.MustParseAddr("127.0.0.21"), TEIDControl: 1, TEIDData: 2, RxTEID: 1<<31 | 1,
+		NSAPI: 5, RATType: 1, LAC: 1234, CI: 40001, APN: "em", IMSI: "295050900000007", IMEI: "355050000000007",
+		IMEISV: "3550500000000701"}
+	if s != "" {
+		f.APN, f.IMSI, f.IMEI, f.IMEISV = s, s, s, s
+	}
+	return f
+}
+
+// samePDPAsEncodingJSON fails t unless the compact event writes what
+// encoding/json writes of the event it stands for.
+func samePDPAsEncodingJSON(t *testing.T, p *PDPEvent, id int64) {
+	t.Helper()
+	got := p.appendJSON(nil, id)
+	e := p.Event()
+	e.ID = id
+	want, err := json.Marshal(spelled(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("compact event differs from encoding/json at byte %d:\nencoding/json: %s\ncompact:       %s",
+			firstDiff(got, want), want, got)
+	}
+	if e.Status != p.Status() || e.Type != p.Type {
+		t.Fatalf("event: type %v status %v, compact: type %v status %v", e.Type, e.Status, p.Type, p.Status())
+	}
+}
+
+func TestPDPEventWritesWhatItsEventWrites(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 42, 58, 123e6, time.UTC).UnixNano()
+	for _, s := range nastyStrings {
+		n := testPDPNode(s)
+		for _, typ := range []Type{TypeCreatePDPContext, TypeDeletePDPContext} {
+			for _, subj := range []SubjectRef{
+				{Book: testBook("device-"), I: 6, IP: netip.MustParseAddr("10.192.0.9")},
+				{Book: testBook(s), I: 0},
+				{Book: &SubjectBook{FirstEndpointID: 1, FirstSIMID: 1, FirstIMSIID: 1, FirstICCID: "", FirstMSISDN: "0", FirstIMEI: "9"}, I: 9,
+					IP: netip.MustParseAddr("2001:db8::1")},
+				{}, // an IMSI the platform does not know
+			} {
+				f := testPDPFacts(n, s)
+				samePDPAsEncodingJSON(t, &PDPEvent{Type: typ, At: at, Facts: f, Subject: subj, Rx: 1234567, Tx: -1}, 7)
+			}
+		}
+	}
+	// Addresses of every kind, ids at their edges, the device's IMEI left
+	// to the inventory.
+	n := testPDPNode("")
+	f := testPDPFacts(n, "")
+	f.ID, f.IMEI, f.UEIP, f.GGSNControl, f.GGSNUser = 0, "", netip.Addr{}, netip.MustParseAddr("fe80::1%eth0"), netip.Addr{}
+	f.TEIDControl, f.TEIDData, f.RxTEID, f.LAC, f.CI = math.MaxUint32, 0, 0, -1, math.MaxInt32
+	samePDPAsEncodingJSON(t, &PDPEvent{Type: TypeDeletePDPContext, At: 0, Facts: f, Subject: SubjectRef{Book: testBook("x")},
+		Rx: math.MaxInt64 / 2, Tx: math.MaxInt64 / 2}, math.MaxInt64)
+}
+
+// What the compact event stands for is what the stream writes of it,
+// whether written compact, observed, or respelled in another format;
+// and its statuses are the event's.
+func TestStreamWritesPDPEventsAsTheirEvents(t *testing.T) {
+	for _, f := range []Format{{}, {Timestamps: "mixed", Severities: "mixed", Mix: 0.5, Seed: 3}} {
+		for _, observed := range []bool{false, true} {
+			var compact, full bytes.Buffer
+			s := NewStreamTo(NewStream(&compact).out, f)
+			w := NewStreamTo(NewStream(&full).out, f)
+			var seen []*Event
+			if observed {
+				s.Observe(func(e *Event) { seen = append(seen, e) })
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			n := testPDPNode("")
+			book := testBook("device-")
+			for i := range 2000 {
+				p := &PDPEvent{Type: TypeCreatePDPContext, At: int64(i) * 1e9, Facts: testPDPFacts(n, ""),
+					Subject: SubjectRef{Book: book, I: uint64(r.IntN(50)), IP: netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})}}
+				p.Facts.ID = int64(i + 1)
+				if i%2 == 1 {
+					p.Type, p.Rx, p.Tx = TypeDeletePDPContext, Bytes(r.Int64N(1e9)), Bytes(i)
+				}
+				if i%7 == 0 {
+					p.Subject = SubjectRef{}
+				}
+				if err := s.EmitPDP(p); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Emit(p.Event()); err != nil {
+					t.Fatal(err)
+				}
+				if i%100 == 0 { // an Event between compact ones keeps its place
+					if err := s.Emit(PurgeLocation(realisticFacts())); err != nil {
+						t.Fatal(err)
+					}
+					if err := w.Emit(PurgeLocation(realisticFacts())); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if observed && len(seen) != 2000+20 {
+				t.Fatalf("observed %d events, want 2020", len(seen))
+			}
+			sc, wc := s.Statuses.Count(), w.Statuses.Count()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if compact.Len() == 0 || !bytes.Equal(compact.Bytes(), full.Bytes()) {
+				t.Fatalf("format %+v, observed %v: differ at byte %d", f, observed, firstDiff(compact.Bytes(), full.Bytes()))
+			}
+			if len(sc) == 0 || len(sc) != len(wc) || sc[StatusOnline] != wc[StatusOnline] || sc[StatusAttached] != wc[StatusAttached] {
+				t.Fatalf("statuses %v, want %v", sc, wc)
+			}
+			if got, want := s.Summary(50), w.Summary(50); got.String() != want.String() {
+				t.Fatalf("summary:\n%s\nwant:\n%s", got, want)
+			}
+		}
+	}
+}
+
+func TestStreamRefusesUnwritablePDPVolumes(t *testing.T) {
+	for _, v := range [][2]Bytes{{math.MinInt64, 0}, {0, math.MinInt64}, {math.MinInt64 + 5, -5}} {
+		var buf bytes.Buffer
+		s := NewStream(&buf)
+		p := &PDPEvent{Type: TypeDeletePDPContext, Facts: testPDPFacts(testPDPNode(""), ""), Rx: v[0], Tx: v[1]}
+		if err := s.EmitPDP(p); err == nil || !strings.Contains(err.Error(), "volume") {
+			t.Fatalf("%v: EmitPDP: %v, want the volume refused", v, err)
+		}
+		_ = s.Close()
+		if buf.Len() != 0 {
+			t.Fatalf("stream wrote %q", buf.String())
+		}
+	}
+}
+
+func TestPDPEventAppendDoesNotAllocate(t *testing.T) {
+	p := &PDPEvent{Type: TypeDeletePDPContext, At: 1e18, Facts: testPDPFacts(testPDPNode(""), ""),
+		Subject: SubjectRef{Book: testBook("device-"), I: 12, IP: netip.MustParseAddr("10.1.2.3")}, Rx: 5, Tx: 6}
+	buf := make([]byte, 0, 64<<10)
+	buf = p.appendJSON(buf, 1)
+	if n := testing.AllocsPerRun(100, func() { buf = p.appendJSON(buf[:0], 1) }); n != 0 {
+		t.Errorf("%v allocations per event", n)
+	}
+}
+
+func FuzzPDPEventMatchesEncodingJSON(f *testing.F) {
+	f.Add("em", "295050900000007", "device-", uint64(3), int64(42), int64(1e18), int64(5), int64(6), uint32(1), true, []byte{10, 0, 0, 1})
+	for i, s := range nastyStrings[:len(nastyStrings)-1] {
+		f.Add(s, s, s, uint64(i), int64(-i), int64(i)*1e15, int64(i)*999999, int64(-i), uint32(math.MaxUint32-i), i%2 == 0, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, apn, imsi, name string, i uint64, id, at, rx, tx int64, teid uint32, del bool, ip []byte) {
+		if Bytes(rx) == math.MinInt64 || Bytes(tx) == math.MinInt64 || Bytes(rx+tx) == math.MinInt64 || i > 1e12 {
+			t.Skip()
+		}
+		n := testPDPNode(name)
+		fa := testPDPFacts(n, "")
+		fa.APN, fa.IMSI, fa.IMEISV, fa.ID, fa.Created, fa.TEIDControl = apn, imsi, name, id, at/3, teid
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			fa.UEIP, fa.GGSNUser = a, a
+		}
+		p := &PDPEvent{Type: TypeCreatePDPContext, At: at, Facts: fa, Subject: SubjectRef{Book: testBook(name), I: i, IP: fa.UEIP}}
+		if del {
+			p.Type, p.Rx, p.Tx = TypeDeletePDPContext, Bytes(rx), Bytes(tx)
+		}
+		if teid%5 == 0 {
+			p.Subject.Book = nil
+		}
+		samePDPAsEncodingJSON(t, p, id)
+	})
+}
+
+func BenchmarkPDPEventAppend(b *testing.B) {
+	p := &PDPEvent{Type: TypeCreatePDPContext, At: 1.8e18, Facts: testPDPFacts(testPDPNode(""), ""),
+		Subject: SubjectRef{Book: testBook("device-"), I: 12, IP: netip.MustParseAddr("10.1.2.3")}}
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		buf = p.appendJSON(buf[:0], int64(i))
+	}
+	b.SetBytes(int64(len(buf)))
+}
