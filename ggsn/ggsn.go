@@ -83,7 +83,9 @@ type GGSN struct {
 	mu       sync.Mutex
 	apns     map[string]*pool // by lower-case name
 	pools    []*pool          // in configuration order
-	byTEID   map[uint32]*PDPContext
+	ctxs     []PDPContext     // the contexts, by slot; a free slot has TEIDControl 0
+	freeCtxs []int32          // free slots of ctxs, for reuse
+	byTEID   map[uint32]int32 // control TEID -> slot in ctxs
 	bySub    map[uint64]uint32        // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
 	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
 	nextTEID uint32
@@ -173,7 +175,7 @@ func New(cfg Config) (*GGSN, error) {
 		control: cfg.ControlAddr.Unmap(),
 		user:    cfg.UserAddr.Unmap(),
 		apns:    make(map[string]*pool),
-		byTEID:  make(map[uint32]*PDPContext),
+		byTEID:  make(map[uint32]int32),
 		bySub:   make(map[uint64]uint32),
 		byOther: make(map[subscriberKey]uint32),
 	}
@@ -298,15 +300,23 @@ func (p *pool) capacity() int { return int((p.size - p.start + p.step - 1) / p.s
 // is exhausted, else 128 with an address and our TEIDs. A request for an
 // IMSI and NSAPI that already have a context replaces it (TS 29.060 7.3.1).
 func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextRequest) *gtpc.CreatePDPContextResponse {
-	res := &gtpc.CreatePDPContextResponse{TEID: req.TEIDControl}
-	p := g.apns[strings.ToLower(req.APN)] // read-only after New
+	res := new(gtpc.CreatePDPContextResponse)
+	g.CreatePDPContextInto(peer, req, res)
+	return res
+}
+
+// CreatePDPContextInto is CreatePDPContext answering into res, for callers
+// that keep their responses (the in-process transport).
+func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPContextRequest, res *gtpc.CreatePDPContextResponse) {
+	*res = gtpc.CreatePDPContextResponse{TEID: req.TEIDControl}
+	p := g.apn(req.APN) // read-only after New
 	if p == nil {
 		res.Cause = gtpc.CauseMissingOrUnknownAPN
-		return res
+		return
 	}
 	if req.PDPType != 0 && req.PDPType != gtpc.PDPTypeIPv4 {
 		res.Cause = gtpc.CauseUnknownPDPAddressOrType
-		return res
+		return
 	}
 	sub := keyOf(req.IMSI, req.NSAPI)
 
@@ -318,7 +328,7 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 	addr, ok := p.allocate()
 	if !ok {
 		res.Cause = gtpc.CauseAllDynamicAddressesOccupied
-		return res
+		return
 	}
 	teid := g.allocateTEID()
 	if g.nextCID += g.step; g.nextCID < g.step { // wrapped
@@ -326,7 +336,16 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 			g.nextCID = g.step
 		}
 	}
-	c := &PDPContext{
+	var slot int32
+	if n := len(g.freeCtxs); n > 0 {
+		slot = g.freeCtxs[n-1]
+		g.freeCtxs = g.freeCtxs[:n-1]
+	} else {
+		slot = int32(len(g.ctxs))
+		g.ctxs = append(g.ctxs, PDPContext{})
+	}
+	c := &g.ctxs[slot]
+	*c = PDPContext{
 		IMSI: req.IMSI, MSISDN: req.MSISDN, APN: p.apn, NSAPI: req.NSAPI,
 		Address: addr, TEIDControl: teid, TEIDData: teid | teidData, ChargingID: g.nextCID,
 		RATType: req.RATType, SGSN: peer,
@@ -334,7 +353,7 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 		SGSNControlAddr: req.SGSNControlAddr, SGSNUserAddr: req.SGSNUserAddr,
 		key: sub, pool: p,
 	}
-	g.byTEID[teid] = c
+	g.byTEID[teid] = slot
 	g.setSub(sub, teid)
 
 	res.Cause = gtpc.CauseRequestAccepted
@@ -345,7 +364,16 @@ func (g *GGSN) CreatePDPContext(peer netip.AddrPort, req *gtpc.CreatePDPContextR
 	res.GGSNControlAddr = g.control
 	res.GGSNUserAddr = g.user
 	res.QoSProfile = req.QoSProfile // accepted as asked
-	return res
+}
+
+// apn is the pool of the APN named name, in any case; nil if none.
+func (g *GGSN) apn(name string) *pool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 'A' && c <= 'Z' {
+			return g.apns[strings.ToLower(name)]
+		}
+	}
+	return g.apns[name]
 }
 
 // allocateTEID returns the next free control TEID in 1..2^31-1 (of the
@@ -365,29 +393,41 @@ func (g *GGSN) allocateTEID() uint32 {
 	}
 }
 
-// release drops a context and returns its address to the pool. Called with
-// g.mu held.
-func (g *GGSN) release(teid uint32) (*PDPContext, bool) {
-	c, ok := g.byTEID[teid]
+// release drops a context and returns its address to the pool, and the
+// SGSN's control TEID of it. Called with g.mu held.
+func (g *GGSN) release(teid uint32) (sgsnTEID uint32, ok bool) {
+	slot, ok := g.byTEID[teid]
 	if !ok {
-		return nil, false
+		return 0, false
 	}
 	delete(g.byTEID, teid)
+	c := &g.ctxs[slot]
 	g.deleteSub(c.key)
 	c.pool.release(c.Address)
-	return c, true
+	sgsnTEID = c.SGSNTEIDControl
+	*c = PDPContext{} // keeps nothing alive
+	g.freeCtxs = append(g.freeCtxs, slot)
+	return sgsnTEID, true
 }
 
 // DeletePDPContext releases the context whose control TEID is req.TEID: 128,
 // or 210 if there is none.
 func (g *GGSN) DeletePDPContext(peer netip.AddrPort, req *gtpc.DeletePDPContextRequest) *gtpc.DeletePDPContextResponse {
+	res := new(gtpc.DeletePDPContextResponse)
+	g.DeletePDPContextInto(peer, req, res)
+	return res
+}
+
+// DeletePDPContextInto is DeletePDPContext answering into res.
+func (g *GGSN) DeletePDPContextInto(peer netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) {
 	g.mu.Lock()
-	c, ok := g.release(req.TEID)
+	t, ok := g.release(req.TEID)
 	g.mu.Unlock()
 	if !ok {
-		return &gtpc.DeletePDPContextResponse{Cause: gtpc.CauseContextNotFound}
+		*res = gtpc.DeletePDPContextResponse{Cause: gtpc.CauseContextNotFound}
+		return
 	}
-	return &gtpc.DeletePDPContextResponse{TEID: c.SGSNTEIDControl, Cause: gtpc.CauseRequestAccepted}
+	*res = gtpc.DeletePDPContextResponse{TEID: t, Cause: gtpc.CauseRequestAccepted}
 }
 
 // ReleasePeer releases every context created by peer, e.g. when it
@@ -396,8 +436,8 @@ func (g *GGSN) ReleasePeer(peer netip.AddrPort) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var teids []uint32
-	for t, c := range g.byTEID {
-		if c.SGSN == peer {
+	for t, slot := range g.byTEID {
+		if g.ctxs[slot].SGSN == peer {
 			teids = append(teids, t)
 		}
 	}
@@ -419,19 +459,19 @@ func (g *GGSN) Active() int {
 func (g *GGSN) Context(teid uint32) (PDPContext, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	c, ok := g.byTEID[teid]
+	slot, ok := g.byTEID[teid]
 	if !ok {
 		return PDPContext{}, false
 	}
-	return *c, true
+	return g.ctxs[slot], true
 }
 
 // Contexts returns copies of the active contexts, by control TEID.
 func (g *GGSN) Contexts() []PDPContext {
 	g.mu.Lock()
 	out := make([]PDPContext, 0, len(g.byTEID))
-	for _, c := range g.byTEID {
-		out = append(out, *c)
+	for _, slot := range g.byTEID {
+		out = append(out, g.ctxs[slot])
 	}
 	g.mu.Unlock()
 	slices.SortFunc(out, func(a, b PDPContext) int { return int(int64(a.TEIDControl) - int64(b.TEIDControl)) })

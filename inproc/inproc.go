@@ -101,3 +101,16 @@ func (g *GGSN) CreatePDPContext(_ context.Context, _ netip.AddrPort, req *gtpc.C
 func (g *GGSN) DeletePDPContext(_ context.Context, _ netip.AddrPort, req *gtpc.DeletePDPContextRequest) (*gtpc.DeletePDPContextResponse, error) {
 	return g.core.DeletePDPContext(g.peer, req), nil
 }
+
+// CreatePDPContextInto decides a Create PDP Context Request into res
+// (sgsn.GnInto): the node reuses both.
+func (g *GGSN) CreatePDPContextInto(_ context.Context, _ netip.AddrPort, req *gtpc.CreatePDPContextRequest, res *gtpc.CreatePDPContextResponse) error {
+	g.core.CreatePDPContextInto(g.peer, req, res)
+	return nil
+}
+
+// DeletePDPContextInto decides a Delete PDP Context Request into res.
+func (g *GGSN) DeletePDPContextInto(_ context.Context, _ netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) error {
+	g.core.DeletePDPContextInto(g.peer, req, res)
+	return nil
+}

@@ -43,6 +43,14 @@ type Gn interface {
 	DeletePDPContext(ctx context.Context, peer netip.AddrPort, req *gtpc.DeletePDPContextRequest) (*gtpc.DeletePDPContextResponse, error)
 }
 
+// GnInto is a Gn that answers into the caller's responses and keeps
+// neither request nor response (the in-process transport): the node then
+// reuses them.
+type GnInto interface {
+	CreatePDPContextInto(ctx context.Context, peer netip.AddrPort, req *gtpc.CreatePDPContextRequest, res *gtpc.CreatePDPContextResponse) error
+	DeletePDPContextInto(ctx context.Context, peer netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) error
+}
+
 // Errors a device sees besides a rejection.
 var (
 	ErrNotRegistered = errors.New("sgsn: subscriber not registered at this node")
@@ -104,6 +112,7 @@ type Node struct {
 
 	hss     HSS
 	gn      Gn
+	into    GnInto // gn, if it is one
 	plat    *platform.Platform
 	log     *zap.Logger
 	latency func(iface, request string, d time.Duration)
@@ -385,15 +394,13 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	teidC, teidU := uint32(n.ids.of(uint64(n.ids.teid.Add(1)))), uint32(n.ids.of(uint64(n.ids.teid.Add(1))))
 	const nsapi = 5
-	req := &gtpc.CreatePDPContextRequest{
+	start := n.start()
+	res, err := n.createAtGGSN(ctx, gtpc.CreatePDPContextRequest{
 		IMSI: ue.IMSI, MSISDN: msisdn, IMEISV: ue.IMEISV, APN: apn, NSAPI: nsapi,
 		TEIDData: teidU, TEIDControl: teidC,
 		SGSNControlAddr: n.ID.GTP, SGSNUserAddr: n.ID.GTP,
-		RATType:  ratGTP(ue.RAT),
-		Location: &gtpc.Location{MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: ue.LAC, CI: ue.CI},
-	}
-	start := n.start()
-	res, err := n.gn.CreatePDPContext(ctx, n.GGSN, req)
+		RATType: ratGTP(ue.RAT),
+	}, gtpc.Location{MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: ue.LAC, CI: ue.CI})
 	n.took("gn", "CreatePDPContext", start)
 	if err != nil {
 		n.log.Warn("no answer to Create PDP Context", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Error(err))
@@ -438,6 +445,57 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	return s, n.plat.EmitPDP(&events.PDPEvent{Type: events.TypeCreatePDPContext, At: now, Facts: &s.facts, Subject: s.subj})
 }
 
+// exchange holds the messages of one Create or Delete PDP Context, for
+// reuse: a load run makes hundreds of thousands a second, and an
+// in-process GGSN (GnInto) keeps none of them.
+type exchange struct {
+	create gtpc.CreatePDPContextRequest
+	loc    gtpc.Location
+	cres   gtpc.CreatePDPContextResponse
+	del    gtpc.DeletePDPContextRequest
+	dres   gtpc.DeletePDPContextResponse
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+// createAtGGSN sends req, at loc, to the node's GGSN.
+func (n *Node) createAtGGSN(ctx context.Context, req gtpc.CreatePDPContextRequest, loc gtpc.Location) (gtpc.CreatePDPContextResponse, error) {
+	if n.into == nil {
+		req.Location = &loc
+		res, err := n.gn.CreatePDPContext(ctx, n.GGSN, &req)
+		if err != nil {
+			return gtpc.CreatePDPContextResponse{}, err
+		}
+		return *res, nil
+	}
+	x := exchanges.Get().(*exchange)
+	x.create, x.loc = req, loc
+	x.create.Location = &x.loc
+	err := n.into.CreatePDPContextInto(ctx, n.GGSN, &x.create, &x.cres)
+	res := x.cres
+	*x = exchange{}
+	exchanges.Put(x)
+	return res, err
+}
+
+// deleteAtGGSNOnly sends req to the node's GGSN.
+func (n *Node) deleteAtGGSNOnly(ctx context.Context, req gtpc.DeletePDPContextRequest) (gtpc.DeletePDPContextResponse, error) {
+	if n.into == nil {
+		res, err := n.gn.DeletePDPContext(ctx, n.GGSN, &req)
+		if err != nil {
+			return gtpc.DeletePDPContextResponse{}, err
+		}
+		return *res, nil
+	}
+	x := exchanges.Get().(*exchange)
+	x.del = req
+	err := n.into.DeletePDPContextInto(ctx, n.GGSN, &x.del, &x.dres)
+	res := x.dres
+	*x = exchange{}
+	exchanges.Put(x)
+	return res, err
+}
+
 func pdpRejectReason(c gtpc.Cause, apn string) string {
 	switch c {
 	case gtpc.CauseMissingOrUnknownAPN:
@@ -476,11 +534,15 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 		return nil
 	}
 	start := n.start()
-	dreq := &gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.facts.NSAPI, TeardownInd: true}
-	res, err := n.gn.DeletePDPContext(ctx, n.GGSN, dreq)
+	dreq := gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.facts.NSAPI, TeardownInd: true}
+	res, err := n.deleteAtGGSNOnly(ctx, dreq)
 	n.took("gn", "DeletePDPContext", start)
 	if n.tr != nil {
-		n.tr.deletePDP(s.facts.IMSI, dreq, s.facts.TEIDControl, res)
+		var r *gtpc.DeletePDPContextResponse
+		if err == nil {
+			r = &res
+		}
+		n.tr.deletePDP(s.facts.IMSI, &dreq, s.facts.TEIDControl, r)
 	}
 	if err != nil {
 		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.facts.IMSI), zap.Error(err))
