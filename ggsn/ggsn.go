@@ -81,11 +81,11 @@ type GGSN struct {
 	control, user netip.Addr
 
 	mu       sync.Mutex
-	apns     map[string]*pool // by lower-case name
-	pools    []*pool          // in configuration order
-	ctxs     []PDPContext     // the contexts, by slot; a free slot has TEIDControl 0
-	freeCtxs []int32          // free slots of ctxs, for reuse
-	byTEID   map[uint32]int32 // control TEID -> slot in ctxs
+	apns     map[string]*pool         // by lower-case name
+	pools    []*pool                  // in configuration order
+	ctxs     []PDPContext             // the contexts, by slot; a free slot has TEIDControl 0
+	freeCtxs []int32                  // free slots of ctxs, for reuse
+	byTEID   map[uint32]int32         // control TEID -> slot in ctxs
 	bySub    map[uint64]uint32        // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
 	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
 	nextTEID uint32
