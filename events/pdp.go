@@ -223,7 +223,7 @@ func (r *SubjectRef) appendJSON(b []byte, imsi, imei, provisioned string) []byte
 	}
 	b = append(b, `,"ip_address":`...)
 	if r.IP.IsValid() {
-		b = appendAddr(b, r.IP)
+		b = appendQuotedAddr(b, r.IP)
 	} else {
 		b = append(b, "null"...)
 	}
@@ -294,7 +294,7 @@ func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, `,"timestamp":`...)
-	b = appendTime(b, time.Unix(0, p.At), TimestampLayout)
+	b = appendUnixTime(b, p.At, true)
 	del := p.Type == TypeDeletePDPContext
 	if del {
 		b = append(b, j.head[1]...)
@@ -305,21 +305,19 @@ func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
 	b = append(b, j.detail...)
 	b = append(b, `,"session_id":`...)
 	if f.ID != 0 {
-		b = append(b, '"')
-		b = appendSessionUUID(b, uint64(f.ID))
-		b = append(b, '"')
+		b = appendSessionUUIDQuoted(b, uint64(f.ID))
 	} else {
 		b = append(b, `""`...)
 	}
 	b = append(b, `,"pdp_context":{"pdp_context_id":`...)
 	b = strconv.AppendInt(b, f.ID, 10)
 	b = append(b, `,"tunnel_created":`...)
-	b = appendTime(b, time.Unix(0, f.Created), tunnelLayout)
+	b = appendUnixTime(b, f.Created, false)
 	b = append(b, `,"gtp_version":`...)
 	b = strconv.AppendInt(b, int64(f.Node.Base.GTPVersion), 10)
 	b = append(b, `,"ue_ip_address":`...)
 	if f.UEIP.IsValid() {
-		b = appendAddr(b, f.UEIP)
+		b = appendQuotedAddr(b, f.UEIP)
 	} else {
 		b = append(b, `""`...)
 	}
@@ -366,5 +364,5 @@ func appendSpelledAddr(b []byte, a netip.Addr) []byte {
 	if !a.IsValid() {
 		return appendString(b, a.String())
 	}
-	return appendAddr(b, a)
+	return appendQuotedAddr(b, a)
 }

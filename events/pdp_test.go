@@ -226,3 +226,50 @@ func BenchmarkPDPEventAppend(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// The hand-written spellings write what the general ones write.
+func TestSpellingsMatchTheGeneralOnes(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	times := []int64{0, -1, 1, math.MinInt64, math.MaxInt64, 951782400e9 - 1, 951782400e9, 4107542399e9 + 999e6,
+		time.Date(2026, 2, 28, 23, 59, 59, 999999999, time.UTC).UnixNano(), time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC).UnixNano(),
+		time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC).UnixNano(), time.Date(2100, 2, 28, 0, 0, 0, 1, time.UTC).UnixNano()}
+	for range 100000 {
+		times = append(times, int64(r.Uint64()))
+	}
+	for _, ns := range times {
+		for _, milli := range []bool{true, false} {
+			layout := tunnelLayout
+			if milli {
+				layout = TimestampLayout
+			}
+			if got, want := appendUnixTime(nil, ns, milli), appendTime(nil, time.Unix(0, ns), layout); !bytes.Equal(got, want) {
+				t.Fatalf("%d (milli %v): %s, want %s", ns, milli, got, want)
+			}
+		}
+	}
+	for _, n := range []uint64{0, 1, math.MaxUint64, 1 << 48, 0xfff << 48} {
+		if got, want := appendSessionUUIDQuoted(nil, n), `"`+SessionUUID(n)+`"`; string(got) != want {
+			t.Fatalf("session %d: %s, want %s", n, got, want)
+		}
+	}
+	for range 100000 {
+		n := r.Uint64()
+		if got, want := appendSessionUUIDQuoted(nil, n), `"`+SessionUUID(n)+`"`; string(got) != want {
+			t.Fatalf("session %d: %s, want %s", n, got, want)
+		}
+		var v [4]byte
+		for i := range v {
+			v[i] = byte(r.Uint32())
+		}
+		a := netip.AddrFrom4(v)
+		if got, want := appendQuotedAddr(nil, a), appendAddr(nil, a); !bytes.Equal(got, want) {
+			t.Fatalf("%v: %s, want %s", a, got, want)
+		}
+	}
+	for _, s := range []string{"0.0.0.0", "255.255.255.255", "10.0.100.9", "::1", "::ffff:10.0.0.1", "fe80::1%eth0"} {
+		a := netip.MustParseAddr(s)
+		if got, want := appendQuotedAddr(nil, a), appendAddr(nil, a); !bytes.Equal(got, want) {
+			t.Fatalf("%v: %s, want %s", a, got, want)
+		}
+	}
+}

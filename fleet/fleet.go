@@ -63,11 +63,18 @@ func (d *Device) IMSIs() []string {
 
 // IMEI is the device's IMEI: the fleet's range, or one derived from its IMSI.
 func (d *Device) IMEI() string {
+	var buf [40]byte
+	return string(d.appendIMEI(buf[:0]))
+}
+
+// appendIMEI appends the device's IMEI.
+func (d *Device) appendIMEI(b []byte) []byte {
 	if d.Fleet.FirstIMEI != "" {
-		return Add(d.Fleet.FirstIMEI, d.Index)
+		return appendAdd(b, d.Fleet.FirstIMEI, d.Index)
 	}
-	imsi := d.IMSI(0)
-	return "35" + imsi[len(imsi)-13:]
+	var buf [20]byte
+	imsi := appendAdd(buf[:0], d.Fleet.FirstIMSI[0], d.Index)
+	return append(append(b, '3', '5'), imsi[len(imsi)-13:]...)
 }
 
 // String names the device, e.g. "trackers#3".
@@ -89,20 +96,25 @@ func Devices(sc *scenarios.Scenario) []Device {
 func Add(first string, n int) string {
 	// Digits added in place on the stack: one allocation, no parsing.
 	var buf [19]byte
-	if n < 0 || len(first) == 0 || len(first) > len(buf) {
-		return addParsed(first, n)
+	return string(appendAdd(buf[:0], first, n))
+}
+
+// appendAdd appends Add(first, n).
+func appendAdd(b []byte, first string, n int) []byte {
+	if n < 0 || len(first) == 0 || len(first) > 19 {
+		return append(b, addParsed(first, n)...)
 	}
-	b := buf[:len(first)]
+	start := len(b)
 	for i := range len(first) {
 		if c := first[i]; c < '0' || c > '9' {
-			return first // what ParseUint refuses
+			return append(b[:start], first...) // what ParseUint refuses
 		}
-		b[i] = first[i]
+		b = append(b, first[i])
 	}
-	if digits.Add(b, uint64(n)) > 0 { // one more digit than first
-		return addParsed(first, n)
+	if digits.Add(b[start:], uint64(n)) > 0 { // one more digit than first
+		return append(b[:start], addParsed(first, n)...)
 	}
-	return string(b)
+	return b
 }
 
 // addParsed is Add by parsing and formatting: for what does not fit the
@@ -399,8 +411,17 @@ func (d *device) registrationProfile() int {
 // ue is the device as the serving node sees it, registering with the
 // IMSI of profile k.
 func (d *device) ue(k int) sgsn.UE {
-	imei := d.IMEI()
-	return sgsn.UE{IMSI: d.IMSI(k), IMEI: imei, IMEISV: imei[:14] + "01", RAT: d.Fleet.RAT, LAC: d.lac, CI: d.ci}
+	// The three identifiers share one allocation: the IMSI, the IMEI, and
+	// the IMEISV (the IMEI's first 14 digits and software version 01).
+	var buf [64]byte
+	b := appendAdd(buf[:0], d.Fleet.FirstIMSI[k], d.Index)
+	imsi := len(b)
+	b = d.appendIMEI(b)
+	imei := len(b)
+	b = append(b, b[imsi:imei:imei][:14]...)
+	b = append(b, '0', '1')
+	ids := string(b)
+	return sgsn.UE{IMSI: ids[:imsi], IMEI: ids[imsi:imei], IMEISV: ids[imei:], RAT: d.Fleet.RAT, LAC: d.lac, CI: d.ci}
 }
 
 func (d *device) apn() string {

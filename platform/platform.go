@@ -187,24 +187,25 @@ func (p *Platform) SubjectRef(imsi string) events.SubjectRef {
 	return events.SubjectRef{}
 }
 
-// SetSubjectIP is SetEndpointIP of the subject at r (from SubjectRef of imsi).
-func (p *Platform) SetSubjectIP(imsi string, r events.SubjectRef, ip netip.Addr) {
-	if r.Book == nil {
-		p.SetEndpointIP(imsi, ip)
-		return
-	}
-	p.setIP(r.EndpointID(), ip)
-}
-
 // EmitPDP hands a compact PDP event to the stream, its subject's address
-// as the platform knows it now; the stream owns what it points to from
-// then on, which must not change. Without books in the inventory (or for
-// an IMSI it does not know) it emits the event in full.
+// as the platform knows it now; a Create gives the endpoint the context's
+// address first (SetEndpointIP). The stream owns what the event points to
+// from then on, which must not change. Without books in the inventory (or
+// for an IMSI it does not know) it emits the event in full.
 func (p *Platform) EmitPDP(e *events.PDPEvent) error {
+	create := e.Type == events.TypeCreatePDPContext
 	if e.Subject.Book == nil {
+		if create {
+			p.SetEndpointIP(e.Facts.IMSI, e.Facts.UEIP)
+		}
 		return p.Emit(e.EventAbout(p.Subject(e.Facts.IMSI, e.Facts.IMEI)))
 	}
-	e.Subject.IP = p.endpointIP(e.Subject.EndpointID())
+	if id := e.Subject.EndpointID(); create {
+		p.setIP(id, e.Facts.UEIP)
+		e.Subject.IP = e.Facts.UEIP // what the table now gives
+	} else {
+		e.Subject.IP = p.endpointIP(id)
+	}
 	if err := p.Stream.EmitPDP(e); err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
 	}

@@ -394,13 +394,17 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	teidC, teidU := uint32(n.ids.of(uint64(n.ids.teid.Add(1)))), uint32(n.ids.of(uint64(n.ids.teid.Add(1))))
 	const nsapi = 5
-	start := n.start()
-	res, err := n.createAtGGSN(ctx, gtpc.CreatePDPContextRequest{
+	x := n.exchange()
+	defer n.done(x)
+	x.create = gtpc.CreatePDPContextRequest{
 		IMSI: ue.IMSI, MSISDN: msisdn, IMEISV: ue.IMEISV, APN: apn, NSAPI: nsapi,
 		TEIDData: teidU, TEIDControl: teidC,
 		SGSNControlAddr: n.ID.GTP, SGSNUserAddr: n.ID.GTP,
-		RATType: ratGTP(ue.RAT),
-	}, gtpc.Location{MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: ue.LAC, CI: ue.CI})
+		RATType: ratGTP(ue.RAT), Location: &x.loc,
+	}
+	x.loc = gtpc.Location{MCC: n.Operator.MCC, MNC: n.Operator.MNC, LAC: ue.LAC, CI: ue.CI}
+	start := n.start()
+	res, err := n.createAtGGSN(ctx, x)
 	n.took("gn", "CreatePDPContext", start)
 	if err != nil {
 		n.log.Warn("no answer to Create PDP Context", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Error(err))
@@ -434,14 +438,14 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
 	s.subj = n.plat.SubjectRef(ue.IMSI)
-	n.plat.SetSubjectIP(ue.IMSI, s.subj, s.facts.UEIP)
 	if n.tr != nil {
 		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: s.facts.UEIP.String()}, trace.Field{Key: "APN", Value: apn})
 	}
 	if ce := n.log.Check(zap.DebugLevel, "PDP context created"); ce != nil { // no fields built on a load run
 		ce.Write(zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("ip", s.facts.UEIP))
 	}
-	// The stream writes the event from s's facts (which do not change).
+	// The stream writes the event from s's facts (which do not change);
+	// the platform gives the endpoint the context's address.
 	return s, n.plat.EmitPDP(&events.PDPEvent{Type: events.TypeCreatePDPContext, At: now, Facts: &s.facts, Subject: s.subj})
 }
 
@@ -458,42 +462,43 @@ type exchange struct {
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
 
-// createAtGGSN sends req, at loc, to the node's GGSN.
-func (n *Node) createAtGGSN(ctx context.Context, req gtpc.CreatePDPContextRequest, loc gtpc.Location) (gtpc.CreatePDPContextResponse, error) {
+// exchange is where a procedure's messages go: reused when the node's Gn
+// keeps none, else the Gn's own.
+func (n *Node) exchange() *exchange {
 	if n.into == nil {
-		req.Location = &loc
-		res, err := n.gn.CreatePDPContext(ctx, n.GGSN, &req)
-		if err != nil {
-			return gtpc.CreatePDPContextResponse{}, err
-		}
-		return *res, nil
+		return new(exchange)
 	}
-	x := exchanges.Get().(*exchange)
-	x.create, x.loc = req, loc
-	x.create.Location = &x.loc
-	err := n.into.CreatePDPContextInto(ctx, n.GGSN, &x.create, &x.cres)
-	res := x.cres
-	*x = exchange{}
-	exchanges.Put(x)
-	return res, err
+	return exchanges.Get().(*exchange)
 }
 
-// deleteAtGGSNOnly sends req to the node's GGSN.
-func (n *Node) deleteAtGGSNOnly(ctx context.Context, req gtpc.DeletePDPContextRequest) (gtpc.DeletePDPContextResponse, error) {
-	if n.into == nil {
-		res, err := n.gn.DeletePDPContext(ctx, n.GGSN, &req)
-		if err != nil {
-			return gtpc.DeletePDPContextResponse{}, err
-		}
-		return *res, nil
+// done gives back x, once nothing reads it.
+func (n *Node) done(x *exchange) {
+	if n.into != nil {
+		*x = exchange{}
+		exchanges.Put(x)
 	}
-	x := exchanges.Get().(*exchange)
-	x.del = req
-	err := n.into.DeletePDPContextInto(ctx, n.GGSN, &x.del, &x.dres)
-	res := x.dres
-	*x = exchange{}
-	exchanges.Put(x)
-	return res, err
+}
+
+// createAtGGSN sends x's Create PDP Context Request to the node's GGSN.
+func (n *Node) createAtGGSN(ctx context.Context, x *exchange) (*gtpc.CreatePDPContextResponse, error) {
+	if n.into == nil {
+		return n.gn.CreatePDPContext(ctx, n.GGSN, &x.create)
+	}
+	if err := n.into.CreatePDPContextInto(ctx, n.GGSN, &x.create, &x.cres); err != nil {
+		return nil, err
+	}
+	return &x.cres, nil
+}
+
+// deleteAtGGSNOnly sends x's Delete PDP Context Request to the node's GGSN.
+func (n *Node) deleteAtGGSNOnly(ctx context.Context, x *exchange) (*gtpc.DeletePDPContextResponse, error) {
+	if n.into == nil {
+		return n.gn.DeletePDPContext(ctx, n.GGSN, &x.del)
+	}
+	if err := n.into.DeletePDPContextInto(ctx, n.GGSN, &x.del, &x.dres); err != nil {
+		return nil, err
+	}
+	return &x.dres, nil
 }
 
 func pdpRejectReason(c gtpc.Cause, apn string) string {
@@ -533,16 +538,14 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 	if s.closed.Swap(true) {
 		return nil
 	}
+	x := n.exchange()
+	defer n.done(x)
+	x.del = gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.facts.NSAPI, TeardownInd: true}
 	start := n.start()
-	dreq := gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.facts.NSAPI, TeardownInd: true}
-	res, err := n.deleteAtGGSNOnly(ctx, dreq)
+	res, err := n.deleteAtGGSNOnly(ctx, x)
 	n.took("gn", "DeletePDPContext", start)
 	if n.tr != nil {
-		var r *gtpc.DeletePDPContextResponse
-		if err == nil {
-			r = &res
-		}
-		n.tr.deletePDP(s.facts.IMSI, &dreq, s.facts.TEIDControl, r)
+		n.tr.deletePDP(s.facts.IMSI, &x.del, s.facts.TEIDControl, res)
 	}
 	if err != nil {
 		n.log.Warn("no answer to Delete PDP Context", zap.String("imsi", s.facts.IMSI), zap.Error(err))

@@ -1,0 +1,153 @@
+package events
+
+import "net/netip"
+
+// Spelling by hand what the compact events write on every event: times
+// from Unix nanoseconds, IPv4 addresses, hexadecimal digits. Each writes
+// what the general form (appendTime, appendAddr, appendHex) writes; the
+// tests hold them to it.
+
+// appendUnixTime writes the instant ns (Unix nanoseconds, UTC) quoted, as
+// appendTime writes it in TimestampLayout (milli true) or tunnelLayout.
+func appendUnixTime(b []byte, ns int64, milli bool) []byte {
+	sec := ns / 1e9
+	nano := ns % 1e9
+	if nano < 0 {
+		sec, nano = sec-1, nano+1e9
+	}
+	days := sec / 86400
+	rem := sec % 86400
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	y, m, d := civil(days)
+	var t [23]byte
+	put4(t[0:4], int(y))
+	t[4] = '-'
+	put2(t[5:7], int(m))
+	t[7] = '-'
+	put2(t[8:10], int(d))
+	t[10] = 'T'
+	put2(t[11:13], int(rem/3600))
+	t[13] = ':'
+	put2(t[14:16], int(rem/60%60))
+	t[16] = ':'
+	put2(t[17:19], int(rem%60))
+	b = append(b, '"')
+	if !milli {
+		b = append(b, t[:19]...)
+		return append(b, '"')
+	}
+	ms := int(nano / 1e6)
+	t[19] = '.'
+	t[20] = byte('0' + ms/100)
+	t[21] = byte('0' + ms/10%10)
+	t[22] = byte('0' + ms%10)
+	b = append(b, t[:]...)
+	return append(b, 'Z', '"')
+}
+
+// civil is the proleptic Gregorian date of days since 1970-01-01
+// (H. Hinnant's days_from_civil, inverted). Unix nanoseconds in an int64
+// span the years 1677 to 2262, which put4 writes as they are.
+func civil(days int64) (year, month, day int64) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+// decimalOctets[v] is v in decimal, for the octets of IPv4 addresses.
+var decimalOctets = func() (t [256]struct {
+	n byte
+	d [3]byte
+}) {
+	for v := range t {
+		switch {
+		case v >= 100:
+			t[v].n, t[v].d = 3, [3]byte{byte('0' + v/100), byte('0' + v/10%10), byte('0' + v%10)}
+		case v >= 10:
+			t[v].n, t[v].d = 2, [3]byte{byte('0' + v/10), byte('0' + v%10)}
+		default:
+			t[v].n, t[v].d = 1, [3]byte{byte('0' + v)}
+		}
+	}
+	return t
+}()
+
+// appendQuotedAddr writes a quoted as appendAddr does; a must be valid.
+func appendQuotedAddr(b []byte, a netip.Addr) []byte {
+	if !a.Is4() {
+		return appendAddr(b, a)
+	}
+	v := a.As4()
+	b = append(b, '"')
+	for i, o := range v {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		t := &decimalOctets[o]
+		b = append(b, t.d[:t.n]...)
+	}
+	return append(b, '"')
+}
+
+// hexPairs[v] is v as two lower-case hexadecimal digits.
+var hexPairs = func() (t [256][2]byte) {
+	for v := range t {
+		t[v] = [2]byte{hexDigits[v>>4], hexDigits[v&0xf]}
+	}
+	return t
+}()
+
+// appendSessionUUIDQuoted writes appendSessionUUID(n) quoted.
+func appendSessionUUIDQuoted(b []byte, n uint64) []byte {
+	x := n*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	var u [38]byte
+	u[0] = '"'
+	hi := uint32(x >> 32)
+	put8hex(u[1:9], hi)
+	u[9] = '-'
+	m := uint16(x >> 16)
+	u[10], u[11] = hexPairs[m>>8][0], hexPairs[m>>8][1]
+	u[12], u[13] = hexPairs[m&0xff][0], hexPairs[m&0xff][1]
+	u[14], u[15] = '-', '4'
+	l := uint16(x) & 0xfff
+	u[16] = hexDigits[l>>8]
+	u[17], u[18] = hexPairs[l&0xff][0], hexPairs[l&0xff][1]
+	u[19], u[20] = '-', '8'
+	v := uint16(n>>48) & 0xfff
+	u[21] = hexDigits[v>>8]
+	u[22], u[23] = hexPairs[v&0xff][0], hexPairs[v&0xff][1]
+	u[24] = '-'
+	low := n & 0xffffffffffff
+	put8hex(u[25:33], uint32(low>>16))
+	p := uint16(low)
+	u[33], u[34] = hexPairs[p>>8][0], hexPairs[p>>8][1]
+	u[35], u[36] = hexPairs[p&0xff][0], hexPairs[p&0xff][1]
+	u[37] = '"'
+	return append(b, u[:]...)
+}
+
+func put8hex(d []byte, v uint32) {
+	for i := 3; i >= 0; i-- {
+		p := hexPairs[byte(v)]
+		d[2*i], d[2*i+1] = p[0], p[1]
+		v >>= 8
+	}
+}
