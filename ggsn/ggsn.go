@@ -83,8 +83,9 @@ type GGSN struct {
 	mu       sync.Mutex
 	apns     map[string]*pool         // by lower-case name
 	pools    []*pool                  // in configuration order
-	ctxs     []PDPContext             // the contexts, by slot; a free slot has TEIDControl 0
-	freeCtxs []int32                  // free slots of ctxs, for reuse
+	ctxs     [][]PDPContext           // the contexts, by slot (chunks of ctxChunk); a free slot is zero
+	nCtxs    int32                    // slots made so far
+	freeCtxs []int32                  // free slots, for reuse
 	byTEID   map[uint32]int32         // control TEID -> slot in ctxs
 	bySub    map[uint64]uint32        // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
 	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
@@ -341,10 +342,13 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 		slot = g.freeCtxs[n-1]
 		g.freeCtxs = g.freeCtxs[:n-1]
 	} else {
-		slot = int32(len(g.ctxs))
-		g.ctxs = append(g.ctxs, PDPContext{})
+		slot = g.nCtxs
+		g.nCtxs++
+		if int(slot>>ctxChunkBits) == len(g.ctxs) {
+			g.ctxs = append(g.ctxs, make([]PDPContext, ctxChunk))
+		}
 	}
-	c := &g.ctxs[slot]
+	c := g.ctx(slot)
 	*c = PDPContext{
 		IMSI: req.IMSI, MSISDN: req.MSISDN, APN: p.apn, NSAPI: req.NSAPI,
 		Address: addr, TEIDControl: teid, TEIDData: teid | teidData, ChargingID: g.nextCID,
@@ -365,6 +369,16 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 	res.GGSNUserAddr = g.user
 	res.QoSProfile = req.QoSProfile // accepted as asked
 }
+
+// The contexts are kept in chunks, so that a million devices' contexts
+// are never copied to grow, nor held twice while they do.
+const (
+	ctxChunkBits = 12
+	ctxChunk     = 1 << ctxChunkBits
+)
+
+// ctx is the context in slot; under g.mu.
+func (g *GGSN) ctx(slot int32) *PDPContext { return &g.ctxs[slot>>ctxChunkBits][slot&(ctxChunk-1)] }
 
 // apn is the pool of the APN named name, in any case; nil if none.
 func (g *GGSN) apn(name string) *pool {
@@ -401,7 +415,7 @@ func (g *GGSN) release(teid uint32) (sgsnTEID uint32, ok bool) {
 		return 0, false
 	}
 	delete(g.byTEID, teid)
-	c := &g.ctxs[slot]
+	c := g.ctx(slot)
 	g.deleteSub(c.key)
 	c.pool.release(c.Address)
 	sgsnTEID = c.SGSNTEIDControl
@@ -437,7 +451,7 @@ func (g *GGSN) ReleasePeer(peer netip.AddrPort) int {
 	defer g.mu.Unlock()
 	var teids []uint32
 	for t, slot := range g.byTEID {
-		if g.ctxs[slot].SGSN == peer {
+		if g.ctx(slot).SGSN == peer {
 			teids = append(teids, t)
 		}
 	}
@@ -463,7 +477,7 @@ func (g *GGSN) Context(teid uint32) (PDPContext, bool) {
 	if !ok {
 		return PDPContext{}, false
 	}
-	return g.ctxs[slot], true
+	return *g.ctx(slot), true
 }
 
 // Contexts returns copies of the active contexts, by control TEID.
@@ -471,7 +485,7 @@ func (g *GGSN) Contexts() []PDPContext {
 	g.mu.Lock()
 	out := make([]PDPContext, 0, len(g.byTEID))
 	for _, slot := range g.byTEID {
-		out = append(out, g.ctxs[slot])
+		out = append(out, *g.ctx(slot))
 	}
 	g.mu.Unlock()
 	slices.SortFunc(out, func(a, b PDPContext) int { return int(int64(a.TEIDControl) - int64(b.TEIDControl)) })

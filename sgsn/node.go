@@ -171,10 +171,48 @@ func (k digitsKey) String() string {
 
 // registration is what the node holds for one subscriber.
 type registration struct {
-	cs, ps   bool       // registered on the S6a (VLR) and S6d (SGSN) side
-	gone     bool       // removed from the node's registrations (purged, cancelled)
-	msisdn   digitsKey  // from the ULA's subscription data
-	sessions []*Session // open PDP contexts, in the order they were opened
+	cs, ps bool      // registered on the S6a (VLR) and S6d (SGSN) side
+	gone   bool      // removed from the node's registrations (purged, cancelled)
+	msisdn digitsKey // from the ULA's subscription data
+	// The open PDP contexts, in the order they were opened: the first in
+	// the registration itself (a device usually has one, and a million
+	// registrations' slices would each be a cache miss of their own).
+	first *Session
+	more  []*Session
+}
+
+// add keeps s as the newest open session.
+func (r *registration) add(s *Session) {
+	if r.first == nil {
+		r.first = s
+		return
+	}
+	r.more = append(r.more, s)
+}
+
+// remove forgets s, if it is open.
+func (r *registration) remove(s *Session) {
+	if r.first == s {
+		r.first = nil
+		if len(r.more) > 0 {
+			r.first = r.more[0]
+			r.more = slices.Delete(r.more, 0, 1)
+		}
+		return
+	}
+	if i := slices.Index(r.more, s); i >= 0 {
+		r.more = slices.Delete(r.more, i, i+1)
+	}
+}
+
+// take returns the open sessions, oldest first, and forgets them.
+func (r *registration) take() []*Session {
+	if r.first == nil {
+		return nil
+	}
+	out := append([]*Session{r.first}, r.more...)
+	r.first, r.more = nil, nil
+	return out
 }
 
 // Session is an open PDP context.
@@ -429,7 +467,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		IMSI: ue.IMSI, IMEI: ue.IMEI, IMEISV: ue.IMEISV}}
 	n.mu.Lock()
 	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
-		r.sessions = append(r.sessions, s)
+		r.add(s)
 		n.mu.Unlock()
 	} else {
 		// Cancelled while the request was in flight: close it again.
@@ -526,9 +564,7 @@ func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.B
 	}
 	n.mu.Lock()
 	if r := s.reg; r != nil && !r.gone { // a cancelled registration handed its sessions over
-		if i := slices.Index(r.sessions, s); i >= 0 {
-			r.sessions = slices.Delete(r.sessions, i, i+1)
-		}
+		r.remove(s)
 	}
 	n.mu.Unlock()
 	return n.deleteAtGGSN(ctx, s, rx, tx)
@@ -564,9 +600,11 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 func (n *Node) Detach(ctx context.Context, ue UE) error {
 	n.mu.Lock()
 	r := n.reg(ue.IMSI, false)
+	var sessions []*Session
 	if r != nil {
 		r.gone = true
 		delete(n.regs, keyOf(ue.IMSI))
+		sessions = r.take()
 	}
 	n.mu.Unlock()
 	if r == nil {
@@ -575,7 +613,7 @@ func (n *Node) Detach(ctx context.Context, ue UE) error {
 	if n.tr != nil {
 		n.tr.nas(ue.IMSI, true, "Detach Request", true, trace.Field{Key: "IMSI", Value: ue.IMSI})
 	}
-	for _, s := range r.sessions {
+	for _, s := range sessions {
 		if err := n.deleteAtGGSN(ctx, s, 0, 0); err != nil {
 			return err
 		}
@@ -626,7 +664,7 @@ func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationReques
 			r.cs, r.ps = false, false
 		}
 		if !r.ps {
-			sessions, r.sessions = r.sessions, nil
+			sessions = r.take()
 		}
 		if !r.cs && !r.ps {
 			r.gone = true
