@@ -103,11 +103,6 @@ type eventOwn struct {
 	loc  LocationDetail
 	pdp  PDPDetail
 	vol  Volume
-
-	// A PDP event's detail left for later (CreatePDPContextOf,
-	// DeletePDPContextOf): complete builds it.
-	src PDPSource
-	op  *Operator
 }
 
 // subjectBox holds the three objects of a known subject in one allocation.
@@ -280,58 +275,8 @@ func CreatePDPContext(f Facts, op Operator, s PDPSession) *Event {
 	return e
 }
 
-// PDPSource gives what a PDP context's events say about it. The events
-// made by CreatePDPContextOf and DeletePDPContextOf ask for it only when
-// they are written (on the stream's encoder goroutine) or observed, so the
-// simulation's goroutine does not build their detail: what PDPSession
-// returns must not change once the event is emitted, and it must be safe
-// to call from another goroutine.
-type PDPSource interface {
-	PDPSession() PDPSession
-}
-
-// CreatePDPContextOf is CreatePDPContext with its description and detail
-// built later, from src and op (which must not change afterwards).
-func CreatePDPContextOf(f Facts, op *Operator, src PDPSource) *Event {
-	e := newEvent(TypeCreatePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, "")
-	e.own.src, e.own.op = src, op
-	e.Status = StatusOnline
-	return e
-}
-
-// DeletePDPContextOf is DeletePDPContext with its detail built later,
-// from src and op (which must not change afterwards).
-func DeletePDPContextOf(f Facts, op *Operator, src PDPSource, rx, tx Bytes) *Event {
-	e := newEvent(TypeDeletePDPContext, f.At, SourceNetwork, SeverityInfo, f.Organisation, f.Subject, deleteDescription)
-	e.own.src, e.own.op = src, op
-	e.own.vol = Volume{Total: rx + tx, Rx: rx, Tx: tx}
-	e.Status = StatusAttached
-	return e
-}
-
-// complete builds what CreatePDPContextOf and DeletePDPContextOf left for
-// later: the event is then as CreatePDPContext or DeletePDPContext make it.
-func (e *Event) complete() {
-	src := e.own.src
-	if src == nil {
-		return
-	}
-	e.own.src = nil
-	s := src.PDPSession()
-	d := pdpDetail(e, *e.own.op, s)
-	if e.Type == TypeCreatePDPContext {
-		e.Description = createDescription(s.Context.SGSNControlPlaneIPAddress, s.Context.SGSNDataPlaneIPAddress)
-	} else {
-		d.Volume = &e.own.vol
-	}
-	e.Detail = d
-}
-
 // volume is the event's data volume, if it has one.
 func (e *Event) volume() *Volume {
-	if e.own.src != nil && e.Type == TypeDeletePDPContext {
-		return &e.own.vol
-	}
 	switch d := e.Detail.(type) {
 	case *PDPDetail:
 		if d != nil {

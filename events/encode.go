@@ -19,8 +19,7 @@ import (
 // an event that encoding/json refuses (such a Detail that cannot be
 // encoded, or a volume of math.MinInt64 bytes, which Bytes.MarshalJSON
 // cannot spell) AppendJSON returns dst unchanged; the stream reports
-// those as errors. The detail of an event made by CreatePDPContextOf or
-// DeletePDPContextOf is built into e first (so e is written to).
+// those as errors.
 func AppendJSON(dst []byte, e *Event) []byte {
 	b, err := appendEvent(dst, e)
 	if err != nil {
@@ -39,7 +38,6 @@ func appendEventCached(dst []byte, e *Event, c *fragments) ([]byte, error) {
 	if e == nil {
 		return append(dst, "null"...), nil
 	}
-	e.complete()
 	b := append(dst, `{"id":`...)
 	b = strconv.AppendInt(b, e.ID, 10)
 	b = append(b, `,"timestamp":`...)

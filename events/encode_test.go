@@ -153,18 +153,11 @@ func allConstructors(f Facts, op Operator, s PDPSession, str string, rx, tx Byte
 		"CreatePDPContext":                CreatePDPContext(f, op, s),
 		"CreatePDPContextRejected":        CreatePDPContextRejected(f, str, str),
 		"DeletePDPContext":                DeletePDPContext(f, op, s, rx, tx),
-		"CreatePDPContextOf":              CreatePDPContextOf(f, &op, fixedSource(s)),
-		"DeletePDPContextOf":              DeletePDPContextOf(f, &op, fixedSource(s), rx, tx),
 		"PurgeLocation":                   PurgeLocation(f),
 		"PurgeGPRSLocation":               PurgeGPRSLocation(f),
 		"LocationRejected/unknown-source": LocationRejected(f, Type(99), op, str, str, str, false, false),
 	}
 }
-
-// fixedSource is a PDPSource of one session.
-type fixedSource PDPSession
-
-func (s fixedSource) PDPSession() PDPSession { return PDPSession(s) }
 
 func TestAppendJSONMatchesEncodingJSONForConstructors(t *testing.T) {
 	type variant struct {
@@ -372,17 +365,18 @@ func TestStreamWritesWhatEncodingJSONWrites(t *testing.T) {
 	}
 }
 
-// A stream nobody observes builds the detail of CreatePDPContextOf and
-// DeletePDPContextOf on its encoder, and takes the parts events share from
-// its fragments: what it writes is what the eager constructors give,
-// whatever the operators, tariffs and addresses, and however many of them
-// take turns (more than the fragments keep).
-func TestStreamWritesDeferredDetailsAsBuilt(t *testing.T) {
-	var got, want bytes.Buffer
-	lazy, eager := NewStream(&got), NewStream(&want)
+// The stream takes the parts events share from its fragments: what it
+// writes is what AppendJSON writes of each event alone, whatever the
+// operators, tariffs and addresses, and however many of them take turns
+// (more than the fragments keep).
+func TestStreamFragmentsWriteWhatAppendJSONWrites(t *testing.T) {
+	var got bytes.Buffer
+	var want []byte
+	stream := NewStream(&got)
 	r := rand.New(rand.NewPCG(3, 4))
 	strs := append([]string{"", "Telekom", "eu-west-1"}, nastyStrings...)
 	pick := func() string { return strs[r.IntN(len(strs))] }
+	id := int64(0)
 	for i := range 3000 {
 		f := realisticFacts()
 		f.Organisation.Name = pick()
@@ -399,38 +393,20 @@ func TestStreamWritesDeferredDetailsAsBuilt(t *testing.T) {
 			}
 		}
 		rx, tx := Bytes(r.Int64N(1e9)), Bytes(i)
-		for _, pair := range [][2]*Event{
-			{CreatePDPContextOf(f, &op, fixedSource(s)), CreatePDPContext(f, op, s)},
-			{DeletePDPContextOf(f, &op, fixedSource(s), rx, tx), DeletePDPContext(f, op, s, rx, tx)},
-		} {
-			if pair[0].Detail != nil || pair[0].Type != pair[1].Type || pair[0].Status != pair[1].Status {
-				t.Fatalf("deferred event %d: detail %v, type %v/%v, status %v/%v", i, pair[0].Detail,
-					pair[0].Type, pair[1].Type, pair[0].Status, pair[1].Status)
-			}
-			if err := lazy.Emit(pair[0]); err != nil {
-				t.Fatal(err)
-			}
-			if err := eager.Emit(pair[1]); err != nil {
+		for _, e := range []*Event{CreatePDPContext(f, op, s), DeletePDPContext(f, op, s, rx, tx), UpdateLocation(f, op, pick())} {
+			id++
+			e.ID = id
+			want = append(AppendJSON(want, e), '\n')
+			if err := stream.Emit(e); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if err := lazy.Close(); err != nil {
+	if err := stream.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := eager.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got.Len() == 0 || !bytes.Equal(got.Bytes(), want.Bytes()) {
-		t.Fatalf("deferred details differ at byte %d", firstDiff(got.Bytes(), want.Bytes()))
-	}
-	// And both are what encoding/json writes: the eager stream's lines,
-	// checked by TestStreamWritesWhatEncodingJSONWrites, are the fragments'
-	// too; one line checked here in full.
-	line, _, _ := bytes.Cut(want.Bytes(), []byte("\n"))
-	var m map[string]any
-	if err := json.Unmarshal(line, &m); err != nil || m["detail"] == nil {
-		t.Fatalf("first line: %v %.200s", err, line)
+	if got.Len() == 0 || !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("the stream's fragments differ at byte %d", firstDiff(got.Bytes(), want))
 	}
 }
 
@@ -484,19 +460,16 @@ func TestStreamConcurrentEmitsWriteWholeEvents(t *testing.T) {
 	}
 }
 
-// A volume the encoder cannot write is refused by Emit, deferred detail or
-// not, instead of failing on the encoder's goroutine.
+// A volume the encoder cannot write is refused by Emit, instead of
+// failing on the encoder's goroutine.
 func TestStreamRefusesUnwritableVolumes(t *testing.T) {
-	for _, deferred := range []bool{false, true} {
+	for _, v := range [][2]Bytes{{math.MinInt64, 0}, {0, math.MinInt64}} {
 		var buf bytes.Buffer
 		s := NewStream(&buf)
 		f, op, sess := realisticFacts(), testOperator, realisticSession()
-		e := DeletePDPContext(f, op, sess, math.MinInt64, 0)
-		if deferred {
-			e = DeletePDPContextOf(f, &op, fixedSource(sess), math.MinInt64, 0)
-		}
+		e := DeletePDPContext(f, op, sess, v[0], v[1])
 		if err := s.Emit(e); err == nil || !strings.Contains(err.Error(), "volume") {
-			t.Fatalf("deferred %v: Emit: %v, want the volume refused", deferred, err)
+			t.Fatalf("%v: Emit: %v, want the volume refused", v, err)
 		}
 		_ = s.Close()
 		if buf.Len() != 0 {

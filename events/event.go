@@ -238,9 +238,8 @@ func (e *Event) At() time.Time {
 	return e.at
 }
 
-// Materialize builds what the event's producer left for later (the detail
-// of CreatePDPContextOf and DeletePDPContextOf) and spells what it left
-// unspelled (the timestamp, the endpoint's IP address, tunnel_created, ue_ip_address and
+// Materialize spells what the event's producer left unspelled (the
+// timestamp, the endpoint's IP address, tunnel_created, ue_ip_address and
 // session_id of a PDP context), so that its string fields say everything
 // the encoder would write. The stream's encoder does not need it; readers
 // of the fields do (and encoding/json).
@@ -248,7 +247,6 @@ func (e *Event) Materialize() {
 	if e == nil {
 		return
 	}
-	e.complete()
 	if e.Timestamp == "" && !e.at.IsZero() {
 		e.Timestamp = FormatTimestamp(e.at)
 	}

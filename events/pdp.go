@@ -118,9 +118,6 @@ func (f *PDPFacts) Session() PDPSession {
 	return PDPSession{SessionNum: uint64(f.ID), Context: pc}
 }
 
-// PDPSession makes the facts a PDPSource.
-func (f *PDPFacts) PDPSession() PDPSession { return f.Session() }
-
 // SubjectBook is one range of subscribers as the platform provisioned
 // them: its i-th subscriber's ids are the first ones plus i, and its ICCID
 // and MSISDN the first ones plus i, keeping their digits. It must not

@@ -86,10 +86,9 @@ var (
 )
 
 // Observe makes fn see every event as it is emitted, in order, in full
-// (what CreatePDPContextOf and DeletePDPContextOf leave for later is built
-// on the caller's goroutine then, not on the encoder's: observe only when
-// needed). Set it before the first Emit; fn runs under the stream's lock
-// and must be quick.
+// (a compact PDPEvent is built as an Event on the caller's goroutine then,
+// not left to the encoder: observe only when needed). Set it before the
+// first Emit; fn runs under the stream's lock and must be quick.
 func (s *Stream) Observe(fn func(*Event)) { s.observe = fn }
 
 // NewStream writes NDJSON to w. If w is an io.Closer other than stdout or
@@ -184,7 +183,6 @@ func (s *Stream) Emit(e *Event) error {
 	}
 	s.Statuses.Apply(e)
 	if s.observe != nil {
-		e.complete() // what observers read is all there
 		s.observe(e)
 	}
 	s.queue(item{e: e})
@@ -214,7 +212,6 @@ func (s *Stream) EmitPDP(p *PDPEvent) error {
 	if s.observe != nil {
 		e := p.Event()
 		e.ID = id
-		e.complete()
 		s.observe(e)
 		s.queue(item{e: e})
 		return nil

@@ -228,10 +228,6 @@ type Session struct {
 	facts events.PDPFacts
 }
 
-// PDPSession is the session as its events describe it (events.PDPSource):
-// made of what the session was opened with, which does not change.
-func (s *Session) PDPSession() events.PDPSession { return s.facts.Session() }
-
 // Usage reports the data volume of open session s from start to end: rx
 // bytes sent by the device, tx received (a record of the usage stream).
 func (n *Node) Usage(s *Session, start, end time.Time, rx, tx events.Bytes) error {
