@@ -382,23 +382,29 @@ func appendTime(b []byte, t time.Time, layout string) []byte {
 		return append(b, '"')
 	}
 	hour, min, sec := t.Clock()
+	return appendClock(b, year, int(month), day, hour*3600+min*60+sec, t.Nanosecond()/1e6, layout == TimestampLayout)
+}
+
+// appendClock writes a date and the time of day (seconds since midnight,
+// milliseconds) after an opening quote, as TimestampLayout (milli) or
+// tunnelLayout spells it, and the closing quote.
+func appendClock(b []byte, year, month, day, sec, ms int, milli bool) []byte {
 	var d [23]byte
 	put4(d[0:4], year)
 	d[4] = '-'
-	put2(d[5:7], int(month))
+	put2(d[5:7], month)
 	d[7] = '-'
 	put2(d[8:10], day)
 	d[10] = 'T'
-	put2(d[11:13], hour)
+	put2(d[11:13], sec/3600)
 	d[13] = ':'
-	put2(d[14:16], min)
+	put2(d[14:16], sec/60%60)
 	d[16] = ':'
-	put2(d[17:19], sec)
-	if layout == tunnelLayout {
+	put2(d[17:19], sec%60)
+	if !milli {
 		b = append(b, d[:19]...)
 		return append(b, '"')
 	}
-	ms := t.Nanosecond() / 1e6
 	d[19] = '.'
 	d[20] = byte('0' + ms/100)
 	d[21] = byte('0' + ms/10%10)

@@ -21,30 +21,8 @@ func appendUnixTime(b []byte, ns int64, milli bool) []byte {
 		days, rem = days-1, rem+86400
 	}
 	y, m, d := civil(days)
-	var t [23]byte
-	put4(t[0:4], int(y))
-	t[4] = '-'
-	put2(t[5:7], int(m))
-	t[7] = '-'
-	put2(t[8:10], int(d))
-	t[10] = 'T'
-	put2(t[11:13], int(rem/3600))
-	t[13] = ':'
-	put2(t[14:16], int(rem/60%60))
-	t[16] = ':'
-	put2(t[17:19], int(rem%60))
 	b = append(b, '"')
-	if !milli {
-		b = append(b, t[:19]...)
-		return append(b, '"')
-	}
-	ms := int(nano / 1e6)
-	t[19] = '.'
-	t[20] = byte('0' + ms/100)
-	t[21] = byte('0' + ms/10%10)
-	t[22] = byte('0' + ms%10)
-	b = append(b, t[:]...)
-	return append(b, 'Z', '"')
+	return appendClock(b, int(y), int(m), int(d), int(rem), int(nano/1e6), milli)
 }
 
 // civil is the proleptic Gregorian date of days since 1970-01-01

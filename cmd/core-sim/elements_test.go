@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/internal/digits"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/scenarios"
 )
@@ -80,14 +81,8 @@ fleets:
 func addDigits(t *testing.T, first string, n int) string {
 	t.Helper()
 	b := []byte(first)
-	for i := len(b) - 1; n > 0; i-- {
-		d := int(b[i]-'0') + n%10
-		n /= 10
-		if d >= 10 {
-			d -= 10
-			n++
-		}
-		b[i] = byte('0' + d)
+	if digits.Add(b, uint64(n)) != 0 {
+		t.Fatalf("%s + %d needs more digits", first, n)
 	}
 	return string(b)
 }
