@@ -90,9 +90,12 @@ type GGSN struct {
 	bySub    map[uint64]uint32        // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
 	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
 	nextTEID uint32
-	nextCID  uint32
-	lane     uint32 // allocations are lane modulo step
-	step     uint32
+	// teidsWrapped: nextTEID went round once, so the TEIDs after it may
+	// be in use.
+	teidsWrapped bool
+	nextCID      uint32
+	lane         uint32 // allocations are lane modulo step
+	step         uint32
 }
 
 type subscriberKey struct {
@@ -396,10 +399,17 @@ func (g *GGSN) allocateTEID() uint32 {
 	for {
 		if g.nextTEID += g.step; g.nextTEID >= teidData {
 			g.nextTEID = g.lane
+			g.teidsWrapped = true
 			continue
 		}
 		if g.nextTEID == 0 {
 			continue
+		}
+		// Until the counter first wraps, no TEID at or above it was ever
+		// handed out: only then can one be busy (a look-up that, with a
+		// million contexts, misses the caches).
+		if !g.teidsWrapped {
+			return g.nextTEID
 		}
 		if _, busy := g.byTEID[g.nextTEID]; !busy {
 			return g.nextTEID

@@ -3,6 +3,7 @@ package ggsn
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -321,5 +322,34 @@ func TestOneLaneCountsFromOne(t *testing.T) {
 		if res.TEIDControl != i || res.ChargingID != i {
 			t.Fatalf("create %d: TEID %d, charging id %d", i, res.TEIDControl, res.ChargingID)
 		}
+	}
+}
+
+// Control TEIDs are handed out in order; once the counter wraps, those
+// still in use are skipped.
+func TestTEIDsSkipTheBusyOnceWrapped(t *testing.T) {
+	g, err := New(Config{APNs: []APN{{Name: "em", Pool: netip.MustParsePrefix("10.0.0.0/16")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []uint32
+	for i := range 3 { // TEIDs 1, 2, 3 stay in use
+		res := g.CreatePDPContext(sgsn, createReq(fmt.Sprintf("29505000000000%d", i), "em"))
+		held = append(held, res.TEIDControl)
+	}
+	if want := []uint32{1, 2, 3}; !slices.Equal(held, want) {
+		t.Fatalf("TEIDs %v, want %v", held, want)
+	}
+	g.nextTEID = teidData - 2 // the counter about to wrap
+	var got []uint32
+	for i := range 4 {
+		res := g.CreatePDPContext(sgsn, createReq(fmt.Sprintf("29505000000100%d", i), "em"))
+		if res.Cause != gtpc.CauseRequestAccepted {
+			t.Fatalf("create %d: cause %v", i, res.Cause)
+		}
+		got = append(got, res.TEIDControl)
+	}
+	if want := []uint32{teidData - 1, 4, 5, 6}; !slices.Equal(got, want) {
+		t.Fatalf("TEIDs after the wrap %v, want %v (1 to 3 are in use)", got, want)
 	}
 }
