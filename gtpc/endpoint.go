@@ -226,42 +226,117 @@ func (e *Endpoint) Close() error {
 
 func (e *Endpoint) send(b []byte, peer netip.AddrPort) {
 	if _, err := e.conn.WriteToUDPAddrPort(b, peer); err != nil {
-		select {
-		case <-e.closed:
-		default:
-			e.warn.Warn("gtpc send failed", zap.Stringer("peer", peer), zap.Error(err))
-		}
+		e.sendFailed(err, zap.Stringer("peer", peer))
 		return
 	}
 	e.stats.sent.Add(1)
 }
 
+func (e *Endpoint) sendFailed(err error, fields ...zap.Field) {
+	select {
+	case <-e.closed:
+	default:
+		e.warn.Warn("gtpc send failed", append(fields, zap.Error(err))...)
+	}
+}
+
 func (e *Endpoint) readLoop() {
 	defer e.readers.Done()
+	if b := newBatcher(e.conn); b != nil {
+		e.readBatches(b)
+		return
+	}
 	buf := make([]byte, 65536)
 	for {
 		n, peer, err := e.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			select {
-			case <-e.closed:
-				return
-			default:
-			}
-			if errors.Is(err, net.ErrClosed) {
+			if e.readFailed(err) {
 				return
 			}
-			e.warn.Warn("gtpc read failed", zap.Error(err))
 			continue
 		}
 		e.stats.received.Add(1)
-		e.packet(buf[:n], netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port()))
+		e.packet(buf[:n], netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port()), nil)
 	}
+}
+
+// readFailed logs a failed read; true when the endpoint is closed.
+func (e *Endpoint) readFailed(err error) bool {
+	select {
+	case <-e.closed:
+		return true
+	default:
+	}
+	if errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	e.warn.Warn("gtpc read failed", zap.Error(err))
+	return false
+}
+
+// readBatches is readLoop reading every datagram waiting at once; the
+// answers made on this goroutine (Echo, retransmitted and, Inline, all
+// responses) are sent together once the batch is handled.
+func (e *Endpoint) readBatches(b *batcher) {
+	out := &replies{b: b, e: e}
+	for {
+		n, err := b.read()
+		if err != nil {
+			if e.readFailed(err) {
+				return
+			}
+			continue
+		}
+		e.stats.received.Add(uint64(n))
+		for i := range n {
+			d, peer, cut := b.datagram(i)
+			if cut {
+				e.stats.malformed.Add(1)
+				e.warn.Warn("gtpc datagram too long, dropped", zap.Stringer("peer", peer), zap.Int("max", slotSize))
+				continue
+			}
+			e.packet(d, peer, out)
+		}
+		out.flush()
+	}
+}
+
+// replies are the datagrams the reading goroutine sends once its batch is
+// handled.
+type replies struct {
+	b *batcher
+	e *Endpoint
+}
+
+func (r *replies) send(d []byte, peer netip.AddrPort) {
+	if !r.b.add(d, peer) {
+		r.flush()
+		r.b.add(d, peer)
+	}
+}
+
+func (r *replies) flush() {
+	sent, err := r.b.flush()
+	r.e.stats.sent.Add(uint64(sent))
+	if err != nil {
+		r.e.sendFailed(err)
+	}
+}
+
+// reply sends d to peer: through out when the reading goroutine batches
+// (out is nil elsewhere).
+func (e *Endpoint) reply(out *replies, d []byte, peer netip.AddrPort) {
+	if out == nil {
+		e.send(d, peer)
+		return
+	}
+	out.send(d, peer)
 }
 
 // packet dispatches one datagram on the reader goroutine: only the header is
 // read here; bodies are decoded by workers (requests) or by the waiting
 // caller (responses).
-func (e *Endpoint) packet(b []byte, peer netip.AddrPort) {
+func (e *Endpoint) packet(b []byte, peer netip.AddrPort, out *replies) {
 	h, err := DecodeHeader(b)
 	if err != nil {
 		if errors.Is(err, ErrVersionNotSupported) {
@@ -270,7 +345,7 @@ func (e *Endpoint) packet(b []byte, peer netip.AddrPort) {
 			// Version Not Supported (type 3 in every version), to avoid loops.
 			if len(b) >= 8 && b[1] != byte(MsgVersionNotSupported) {
 				if vns, err := Marshal(&VersionNotSupported{}, 0); err == nil {
-					e.send(vns, peer)
+					e.reply(out, vns, peer)
 				}
 			}
 			e.warn.Warn("gtpc version not supported", zap.Stringer("peer", peer), zap.Uint8("version", h.Version))
@@ -285,9 +360,9 @@ func (e *Endpoint) packet(b []byte, peer netip.AddrPort) {
 		r := make([]byte, len(e.echoRes))
 		copy(r, e.echoRes)
 		r[8], r[9] = byte(h.Sequence>>8), byte(h.Sequence)
-		e.send(r, peer)
+		e.reply(out, r, peer)
 	case MsgCreatePDPContextRequest, MsgDeletePDPContextRequest:
-		e.request(h, b, peer)
+		e.request(h, b, peer, out)
 	case MsgEchoResponse, MsgCreatePDPContextResponse, MsgDeletePDPContextResponse, MsgVersionNotSupported:
 		if !e.pending.deliver(peer, h.Sequence, h.Type, b) {
 			e.stats.dropped.Add(1)
@@ -299,7 +374,7 @@ func (e *Endpoint) packet(b []byte, peer netip.AddrPort) {
 	}
 }
 
-func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
+func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort, out *replies) {
 	if e.cfg.Handler == nil {
 		e.stats.dropped.Add(1)
 		return
@@ -309,12 +384,12 @@ func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
 	if dup {
 		e.stats.duplicates.Add(1)
 		if resp != nil {
-			e.send(resp, peer)
+			e.reply(out, resp, peer)
 		} // else still being handled: its response goes out when ready
 		return
 	}
 	if e.cfg.Inline {
-		e.serve(job{peer: peer, b: b, key: key, entry: entry})
+		e.serve(job{peer: peer, b: b, key: key, entry: entry}, out)
 		return
 	}
 	select {
@@ -329,20 +404,20 @@ func (e *Endpoint) request(h Header, b []byte, peer netip.AddrPort) {
 func (e *Endpoint) work() {
 	defer e.workers.Done()
 	for j := range e.jobs {
-		e.serve(j)
+		e.serve(j, nil)
 		putBuffer(j.b) // Decode kept nothing of it
 	}
 }
 
 // serve answers one request.
-func (e *Endpoint) serve(j job) {
+func (e *Endpoint) serve(j job, out *replies) {
 	resp := e.respond(j)
 	if resp == nil {
 		e.cache.remove(j.key, j.entry)
 		return
 	}
 	e.cache.complete(j.key, j.entry, resp)
-	e.send(resp, j.peer)
+	e.reply(out, resp, j.peer)
 }
 
 // respond decodes a request, asks the handler and encodes its answer; nil

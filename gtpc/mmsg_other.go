@@ -1,0 +1,21 @@
+//go:build !linux
+
+package gtpc
+
+import (
+	"net"
+	"net/netip"
+)
+
+// batcher is Linux's batched reads and writes; elsewhere an endpoint reads
+// and writes a datagram at a time.
+type batcher struct{}
+
+const slotSize = 0
+
+func newBatcher(*net.UDPConn) *batcher                       { return nil }
+func isV6(*net.UDPConn) bool                                 { return false }
+func (*batcher) read() (int, error)                          { return 0, net.ErrClosed }
+func (*batcher) datagram(int) ([]byte, netip.AddrPort, bool) { return nil, netip.AddrPort{}, false }
+func (*batcher) add([]byte, netip.AddrPort) bool             { return false }
+func (*batcher) flush() (int, error)                         { return 0, nil }
