@@ -453,7 +453,7 @@ func appendBytes(b []byte, v Bytes) []byte {
 		b = append(b, '-')
 		n = -n
 	}
-	b = strconv.AppendInt(b, n/1000000, 10)
+	b = appendInt(b, n/1000000)
 	frac := n % 1000000
 	var d [7]byte
 	d[0] = '.'

@@ -38,12 +38,17 @@ type PDPNode struct {
 // nodeJSON is a node's share of its PDP events, as JSON.
 type nodeJSON struct {
 	head    [2][]byte // create, delete: from ,"alert": to the organisation's end
-	detail  []byte    // ,"detail":{ the operator and its country
+	detail  []byte    // ,"detail":{ the operator and its country, up to the session_id's value
 	lac     []byte    // the PLMN, up to the value of lac
 	rat     []byte    // ci's end to the value of rat_type
 	ggsn    []byte    // the SGSN addresses, up to the value of the GGSN's control address
 	tariff  []byte    // tx_teid_... are the session's; the tariff's fields and the context's end
 	created string    // the Create's description
+	// The provisioning date where the subject's objects have it: after
+	// the ICCID up to the MSISDN's first digit; the end of the imsi
+	// object (of a known IMSI or not).
+	produced, imported []byte
+	gtp                []byte // ,"gtp_version": to the value of ue_ip_address
 }
 
 func (n *PDPNode) jsonParts() *nodeJSON {
@@ -77,6 +82,16 @@ func (n *PDPNode) jsonParts() *nodeJSON {
 		b = appendString(b, c.SGSNDataPlaneIPAddress)
 		j.ggsn = append(b, `,"ggsn_control_plane_ip_address":`...)
 		j.tariff = append(appendTariff(nil, c), '}')
+		j.detail = append(j.detail, `,"session_id":`...)
+		b = append([]byte(nil), `","production_date":`...)
+		b = appendString(b, n.Provisioned)
+		j.produced = append(b, `,"msisdn":"`...)
+		b = append([]byte(nil), `,"import_date":`...)
+		b = appendString(b, n.Provisioned)
+		j.imported = append(b, '}')
+		b = append([]byte(nil), `,"gtp_version":`...)
+		b = strconv.AppendInt(b, int64(c.GTPVersion), 10)
+		j.gtp = append(b, `,"ue_ip_address":`...)
 	})
 	return &n.json
 }
@@ -177,19 +192,19 @@ func (r *SubjectRef) Subject(imsi, imei, provisioned string) Subject {
 }
 
 // appendJSON writes the endpoint, sim and imsi of an event as the
-// encoder writes Subject's objects.
-func (r *SubjectRef) appendJSON(b []byte, imsi, imei, provisioned string) []byte {
+// encoder writes Subject's objects; j has the provisioning date's parts.
+// The IMSI is written quoted where it starts at the returned offset.
+func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, j *nodeJSON) ([]byte, int) {
 	k := r.Book
 	if k == nil {
 		b = append(b, `,"endpoint":null,"sim":null,"imsi":{"id":0,"imsi":`...)
+		at := len(b)
 		b = appendString(b, imsi)
-		b = append(b, `,"import_date":`...)
-		b = appendString(b, provisioned)
-		return append(b, '}')
+		return append(b, j.imported...), at
 	}
 	i := r.I
 	b = append(b, `,"endpoint":{"id":`...)
-	b = strconv.AppendInt(b, k.FirstEndpointID+int64(i), 10)
+	b = appendInt(b, k.FirstEndpointID+int64(i))
 	b = append(b, `,"name":`...)
 	if k.Name != nil {
 		// Written in place, then quoted as appendString quotes it: as it
@@ -225,20 +240,17 @@ func (r *SubjectRef) appendJSON(b []byte, imsi, imei, provisioned string) []byte
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"tags":null},"sim":{"id":`...)
-	b = strconv.AppendInt(b, k.FirstSIMID+int64(i), 10)
+	b = appendInt(b, k.FirstSIMID+int64(i))
 	b = append(b, `,"iccid":"`...)
 	b = appendDigits(b, k.FirstICCID, i)
-	b = append(b, `","production_date":`...)
-	b = appendString(b, provisioned)
-	b = append(b, `,"msisdn":"`...)
+	b = append(b, j.produced...)
 	b = appendDigits(b, k.FirstMSISDN, i)
 	b = append(b, `"},"imsi":{"id":`...)
-	b = strconv.AppendInt(b, k.FirstIMSIID+int64(i), 10)
+	b = appendInt(b, k.FirstIMSIID+int64(i))
 	b = append(b, `,"imsi":`...)
+	at := len(b)
 	b = appendString(b, imsi)
-	b = append(b, `,"import_date":`...)
-	b = appendString(b, provisioned)
-	return append(b, '}')
+	return append(b, j.imported...), at
 }
 
 // PDPEvent is an accepted Create PDP Context (leading to ONLINE) or a
@@ -289,7 +301,7 @@ func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
 	f := p.Facts
 	j := f.Node.jsonParts()
 	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, id, 10)
+	b = appendInt(b, id)
 	b = append(b, `,"timestamp":`...)
 	b = appendUnixTime(b, p.At, true)
 	del := p.Type == TypeDeletePDPContext
@@ -298,21 +310,19 @@ func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
 	} else {
 		b = append(b, j.head[0]...)
 	}
-	b = p.Subject.appendJSON(b, f.IMSI, f.IMEI, f.Node.Provisioned)
+	b, imsiAt := p.Subject.appendJSON(b, f.IMSI, f.IMEI, j)
+	imsiEnd := len(b) - len(j.imported) // the same length for a known IMSI or not
 	b = append(b, j.detail...)
-	b = append(b, `,"session_id":`...)
 	if f.ID != 0 {
 		b = appendSessionUUIDQuoted(b, uint64(f.ID))
 	} else {
 		b = append(b, `""`...)
 	}
 	b = append(b, `,"pdp_context":{"pdp_context_id":`...)
-	b = strconv.AppendInt(b, f.ID, 10)
+	b = appendInt(b, f.ID)
 	b = append(b, `,"tunnel_created":`...)
 	b = appendUnixTime(b, f.Created, false)
-	b = append(b, `,"gtp_version":`...)
-	b = strconv.AppendInt(b, int64(f.Node.Base.GTPVersion), 10)
-	b = append(b, `,"ue_ip_address":`...)
+	b = append(b, j.gtp...)
 	if f.UEIP.IsValid() {
 		b = appendQuotedAddr(b, f.UEIP)
 	} else {
@@ -321,27 +331,27 @@ func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
 	b = append(b, `,"apn":`...)
 	b = appendString(b, f.APN)
 	b = append(b, `,"nsapi":`...)
-	b = strconv.AppendUint(b, uint64(f.NSAPI), 10)
+	b = appendUint(b, uint64(f.NSAPI))
 	b = append(b, `,"imsi":`...)
-	b = appendString(b, f.IMSI)
+	b = append(b, b[imsiAt:imsiEnd]...) // as the imsi object has it
 	b = append(b, `,"imeisv":`...)
 	b = appendString(b, f.IMEISV)
 	b = append(b, j.lac...)
-	b = strconv.AppendInt(b, int64(f.LAC), 10)
+	b = appendInt(b, int64(f.LAC))
 	b = append(b, `,"ci":`...)
-	b = strconv.AppendInt(b, int64(f.CI), 10)
+	b = appendInt(b, int64(f.CI))
 	b = append(b, j.rat...)
-	b = strconv.AppendUint(b, uint64(f.RATType), 10)
+	b = appendUint(b, uint64(f.RATType))
 	b = append(b, j.ggsn...)
 	b = appendSpelledAddr(b, f.GGSNControl)
 	b = append(b, `,"ggsn_data_plane_ip_address":`...)
 	b = appendSpelledAddr(b, f.GGSNUser)
 	b = append(b, `,"tx_teid_control_plane":`...)
-	b = strconv.AppendUint(b, uint64(f.TEIDControl), 10)
+	b = appendUint(b, uint64(f.TEIDControl))
 	b = append(b, `,"tx_teid_data_plane":`...)
-	b = strconv.AppendUint(b, uint64(f.TEIDData), 10)
+	b = appendUint(b, uint64(f.TEIDData))
 	b = append(b, `,"rx_teid":`...)
-	b = strconv.AppendUint(b, uint64(f.RxTEID), 10)
+	b = appendUint(b, uint64(f.RxTEID))
 	b = append(b, j.tariff...)
 	if del {
 		b = append(b, `,"volume":{"total":`...)

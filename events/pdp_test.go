@@ -273,3 +273,33 @@ func TestSpellingsMatchTheGeneralOnes(t *testing.T) {
 		}
 	}
 }
+
+// appendUint and appendInt write what strconv writes, at every length and
+// around every power of ten, after what b holds.
+func TestDecimalsMatchStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	vals := []uint64{0, 1, 9, 10, 11, 99, 100, math.MaxUint64, math.MaxUint64 - 1, math.MaxInt64, 1 << 63}
+	for p := uint64(1); p <= 1e19; p *= 10 {
+		vals = append(vals, p-1, p, p+1)
+		if p == 1e19 {
+			break
+		}
+	}
+	for range 100000 {
+		vals = append(vals, r.Uint64()>>r.IntN(64))
+	}
+	prefix := []byte("x:")
+	for _, v := range vals {
+		if got, want := appendUint(prefix[:2:2], v), strconv.AppendUint(prefix[:2:2], v, 10); !bytes.Equal(got, want) {
+			t.Fatalf("appendUint(%d) = %s, want %s", v, got, want)
+		}
+		for _, s := range []int64{int64(v), -int64(v)} {
+			if got, want := appendInt(prefix[:2:2], s), strconv.AppendInt(prefix[:2:2], s, 10); !bytes.Equal(got, want) {
+				t.Fatalf("appendInt(%d) = %s, want %s", s, got, want)
+			}
+		}
+	}
+	if got := appendInt(nil, math.MinInt64); string(got) != "-9223372036854775808" {
+		t.Fatalf("appendInt(MinInt64) = %s", got)
+	}
+}

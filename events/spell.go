@@ -1,6 +1,10 @@
 package events
 
-import "net/netip"
+import (
+	"math/bits"
+	"net/netip"
+	"slices"
+)
 
 // Spelling by hand what the compact events write on every event: times
 // from Unix nanoseconds, IPv4 addresses, hexadecimal digits. Each writes
@@ -128,4 +132,55 @@ func put8hex(d []byte, v uint32) {
 		d[2*i], d[2*i+1] = p[0], p[1]
 		v >>= 8
 	}
+}
+
+// decimalPairs holds "00" to "99".
+var decimalPairs = func() (t [200]byte) {
+	for i := range 100 {
+		t[2*i], t[2*i+1] = byte('0'+i/10), byte('0'+i%10)
+	}
+	return t
+}()
+
+// powersOf10[i] is 10^i.
+var powersOf10 = func() (t [20]uint64) {
+	t[0] = 1
+	for i := 1; i < len(t); i++ {
+		t[i] = t[i-1] * 10
+	}
+	return t
+}()
+
+// appendUint writes v in decimal, as strconv.AppendUint(b, v, 10) does,
+// in place: no buffer of its own to copy from, two digits a step.
+func appendUint(b []byte, v uint64) []byte {
+	n := bits.Len64(v) * 1233 >> 12 // about log10(v), one short at most
+	if n < len(powersOf10) && v >= powersOf10[n] {
+		n++
+	}
+	n = max(n, 1)
+	b = slices.Grow(b, n)
+	i := len(b) + n
+	b = b[:i]
+	for v >= 100 {
+		q := v / 100
+		r := (v - q*100) * 2
+		i -= 2
+		b[i], b[i+1] = decimalPairs[r], decimalPairs[r+1]
+		v = q
+	}
+	if v >= 10 {
+		b[i-2], b[i-1] = decimalPairs[2*v], decimalPairs[2*v+1]
+	} else {
+		b[i-1] = byte('0' + v)
+	}
+	return b
+}
+
+// appendInt is appendUint of a signed number, as strconv.AppendInt writes it.
+func appendInt(b []byte, v int64) []byte {
+	if v < 0 {
+		return appendUint(append(b, '-'), uint64(-v)) // -MinInt64 is itself, as a uint64 its magnitude
+	}
+	return appendUint(b, uint64(v))
 }

@@ -369,7 +369,7 @@ func (s *Stream) encode() {
 				p := &it.pdp
 				k := len(b.Buf)
 				if p.Subject.Book != nil {
-					b.Buf = strconv.AppendInt(b.Buf, p.Subject.EndpointID(), 10)
+					b.Buf = appendInt(b.Buf, p.Subject.EndpointID())
 				}
 				v := len(b.Buf)
 				b.Buf = p.appendJSON(b.Buf, it.id)
