@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,19 +175,25 @@ func pprofTop(ctx context.Context, bin, prof string) string {
 	return strings.TrimSpace(strings.Join(keep, "\n"))
 }
 
-// fleetSize is one fleet size of the in-process measurement: a run that
-// ends just after every device has powered on and a longer one; the
-// difference between the two is the steady state (sessions only, no
-// start-up, no power-on burst).
+// fleetSize is one fleet size of the in-process measurement, in rounds:
+// each round a run that ends just after every device has powered on and
+// a longer one; the difference between the two is the steady state
+// (sessions only, no start-up, no power-on burst). The rounds of all
+// sizes alternate (the first round of every size, then the second...):
+// on a shared machine whose speed drifts by tens of percent within
+// minutes, sizes measured side by side, several times, compare better
+// than one size after the other.
 type fleetSize struct {
-	devices     int
-	short, long runResult
-	profiled    runResult // the long run again with --cpuprofile (largest size only), kept out of the figures
+	devices  int
+	rounds   []fleetRound
+	profiled runResult // the long run again with --cpuprofile (largest size only), kept out of the figures
 }
+
+type fleetRound struct{ short, long runResult }
 
 // steady is events/s at steady state: the events the long run has beyond
 // the short one, over the wall time it took beyond the short one.
-func (f fleetSize) steady() (float64, bool) {
+func (f fleetRound) steady() (float64, bool) {
 	if !f.short.parsedOK || !f.long.parsedOK || f.short.limited || f.long.limited {
 		return 0, false
 	}
@@ -197,7 +204,38 @@ func (f fleetSize) steady() (float64, bool) {
 	return float64(de) / dt.Seconds(), true
 }
 
-func (f fleetSize) maxRSS() int64 { return max(f.short.maxRSS, f.long.maxRSS) }
+// steady is the median of the rounds' steady states.
+func (f fleetSize) steady() (float64, bool) {
+	var v []float64
+	for _, r := range f.rounds {
+		if s, ok := r.steady(); ok {
+			v = append(v, s)
+		}
+	}
+	return median(v)
+}
+
+// median of v; false when v is empty. An even count gives the mean of
+// the middle two.
+func median(v []float64) (float64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2, true
+	}
+	return v[len(v)/2], true
+}
+
+func (f fleetSize) maxRSS() int64 {
+	var m int64
+	for _, r := range f.rounds {
+		m = max(m, r.short.maxRSS, r.long.maxRSS)
+	}
+	return m
+}
 
 // inprocShape is the in-process fleet: power-on over 10 minutes, a session
 // every 15 minutes of 1 to 5 minutes.
@@ -205,6 +243,9 @@ func inprocShape(devices int, d, limit time.Duration, profile bool) fleetShape {
 	return fleetShape{devices: devices, duration: d, powerOn: 10 * time.Minute, every: 15 * time.Minute,
 		minLen: time.Minute, maxLen: 5 * time.Minute, limit: limit, transport: "inproc", profile: profile}
 }
+
+// inprocRounds is how many rounds runInproc measures (one with -quick).
+const inprocRounds = 3
 
 func runInproc(ctx context.Context, bin, dir string, quick bool) []fleetSize {
 	// Long durations chosen for about 1 to 4 million events each; the short
@@ -215,21 +256,25 @@ func runInproc(ctx context.Context, bin, dir string, quick bool) []fleetSize {
 		limit   time.Duration
 	}
 	sizes := []size{{10_000, 12 * time.Hour, 2 * time.Minute}, {100_000, 2 * time.Hour, 2 * time.Minute}, {1_000_000, 30 * time.Minute, 3 * time.Minute}}
+	rounds := inprocRounds
 	if quick {
 		sizes = []size{{10_000, 2 * time.Hour, time.Minute}, {100_000, 30 * time.Minute, time.Minute}}
+		rounds = 1
 	}
-	var out []fleetSize
-	for i, s := range sizes {
-		f := fleetSize{devices: s.devices}
-		f.short = coreSimRun(ctx, bin, dir, inprocShape(s.devices, 12*time.Minute, s.limit, false))
-		f.long = coreSimRun(ctx, bin, dir, inprocShape(s.devices, s.long, s.limit, false))
-		if i == len(sizes)-1 {
-			// A profile is taken in a run of its own, so that its cost is
-			// in no figure.
-			f.profiled = coreSimRun(ctx, bin, dir, inprocShape(s.devices, s.long, s.limit, true))
+	out := make([]fleetSize, len(sizes))
+	for range rounds {
+		for i, s := range sizes {
+			out[i].devices = s.devices
+			out[i].rounds = append(out[i].rounds, fleetRound{
+				short: coreSimRun(ctx, bin, dir, inprocShape(s.devices, 12*time.Minute, s.limit, false)),
+				long:  coreSimRun(ctx, bin, dir, inprocShape(s.devices, s.long, s.limit, false)),
+			})
 		}
-		out = append(out, f)
 	}
+	// A profile is taken in a run of its own, so that its cost is in no
+	// figure.
+	last := sizes[len(sizes)-1]
+	out[len(out)-1].profiled = coreSimRun(ctx, bin, dir, inprocShape(last.devices, last.long, last.limit, true))
 	return out
 }
 

@@ -72,7 +72,7 @@ func (r *report) targets(b *strings.Builder) {
 			best, bestN, okBest = v, f.devices, true
 		}
 	}
-	fmt.Fprintf(b, "| inproc: 1,000,000 events/s to /dev/null at steady state | %s | best steady state of the fleets below (%s devices) | %s |\n",
+	fmt.Fprintf(b, "| inproc: 1,000,000 events/s to /dev/null at steady state | %s | best steady state of the fleets below (%s devices; the median of its rounds) | %s |\n",
 		rate(best, okBest, "events/s"), group(int64(bestN)), verdict(best, 1e6, true, okBest))
 
 	w := r.wire
@@ -141,26 +141,36 @@ func (r *report) targets(b *strings.Builder) {
 	if okFlat && flat < 0.8 {
 		flatVerdict = fmt.Sprintf("**missed**: %.0f%% slower at 1,000,000 devices than at 10,000 (20%% allowed)", 100*(1-flat))
 	}
-	fmt.Fprintf(b, "| events/s flat within 20%% from 10,000 to 1,000,000 devices | %s | steady events/s at 1,000,000 / at 10,000 | %s |\n",
+	fmt.Fprintf(b, "| events/s flat within 20%% from 10,000 to 1,000,000 devices | %s | steady events/s at 1,000,000 / at 10,000, the median of the rounds' ratios | %s |\n",
 		ratioOr(flat, okFlat), flatVerdict)
 	b.WriteString("\n")
 }
 
+// flatness is steady events/s at 1,000,000 devices over that at 10,000:
+// the median of the rounds' ratios, each of two sizes measured minutes
+// apart at most.
 func (r *report) flatness() (float64, bool) {
-	var lo, hi float64
-	var okLo, okHi bool
-	for _, f := range r.inproc {
-		switch f.devices {
+	var lo, hi *fleetSize
+	for i := range r.inproc {
+		switch r.inproc[i].devices {
 		case 10_000:
-			lo, okLo = f.steady()
+			lo = &r.inproc[i]
 		case 1_000_000:
-			hi, okHi = f.steady()
+			hi = &r.inproc[i]
 		}
 	}
-	if !okLo || !okHi {
+	if lo == nil || hi == nil {
 		return 0, false
 	}
-	return hi / lo, true
+	var ratios []float64
+	for i := range min(len(lo.rounds), len(hi.rounds)) {
+		l, okL := lo.rounds[i].steady()
+		h, okH := hi.rounds[i].steady()
+		if okL && okH {
+			ratios = append(ratios, h/l)
+		}
+	}
+	return median(ratios)
 }
 
 // benchHow names a benchmark and the command that ran it.
@@ -203,30 +213,35 @@ func (r *report) inprocSection(b *strings.Builder) {
 		return
 	}
 	b.WriteString("### In-process fleets (`--transport inproc`, events to /dev/null)\n\n")
-	b.WriteString("Each fleet size runs twice: until 2 minutes after the last power-on, and longer. " +
-		"*Steady* is the events of the longer run beyond the shorter one over the time it took beyond it: sessions only, " +
-		"without the set-up and the power-on burst. *core-sim's time* is from the fleet's start to its end, as core-sim prints it; " +
-		"*wall* is the whole process, set-up of the fleet included.\n\n")
-	b.WriteString("| devices | command | virtual time | events | core-sim's time | events/s (whole run) | wall | max RSS | steady events/s |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(b, "Each fleet size runs in %s of two runs: until 2 minutes after the last power-on, and longer. "+
+		"*Steady* is the events of the longer run beyond the shorter one over the time it took beyond it: sessions only, "+
+		"without the set-up and the power-on burst; a size's figure is the median of its rounds. The rounds alternate between the sizes "+
+		"(every size's first round, then every size's second...), so that the machine's drift over the minutes falls on every size alike. "+
+		"*core-sim's time* is from the fleet's start to its end, as core-sim prints it; "+
+		"*wall* is the whole process, set-up of the fleet included.\n\n", plural(r.rounds(), "round"))
+	b.WriteString("| devices | round | command | virtual time | events | core-sim's time | events/s (whole run) | wall | max RSS | steady events/s |\n")
+	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, f := range r.inproc {
 		st, ok := f.steady()
-		runs := []runResult{f.short, f.long}
-		if f.profiled.command != "" {
-			runs = append(runs, f.profiled)
-		}
-		for i, run := range runs {
-			steady := ""
-			switch i {
-			case 1:
-				steady = "**" + rate(st, ok, "") + "**"
-			case 2:
-				steady = "(profiled: not counted)"
+		for ri, rd := range f.rounds {
+			rs, rok := rd.steady()
+			for i, run := range []runResult{rd.short, rd.long} {
+				steady := ""
+				if i == 1 {
+					steady = rate(rs, rok, "")
+				}
+				fmt.Fprintf(b, "| %s | %d | `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
+					group(int64(f.devices)), ri+1, run.command, short(run.shape.duration), count(run.events, run.parsedOK),
+					dur(run.ran, run.parsedOK), rate(run.rate, run.parsedOK, ""), dur(run.wall, run.wall > 0)+limitNote(run),
+					mib(run.maxRSS, run.maxRSS > 0), steady)
 			}
-			fmt.Fprintf(b, "| %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
+		}
+		fmt.Fprintf(b, "| %s | median | | | | | | | | **%s** |\n", group(int64(f.devices)), rate(st, ok, ""))
+		if run := f.profiled; run.command != "" {
+			fmt.Fprintf(b, "| %s | profiled | `%s` | %s | %s | %s | %s | %s | %s | (not counted) |\n",
 				group(int64(f.devices)), run.command, short(run.shape.duration), count(run.events, run.parsedOK),
 				dur(run.ran, run.parsedOK), rate(run.rate, run.parsedOK, ""), dur(run.wall, run.wall > 0)+limitNote(run),
-				mib(run.maxRSS, run.maxRSS > 0), steady)
+				mib(run.maxRSS, run.maxRSS > 0))
 		}
 	}
 	b.WriteString("\n")
@@ -234,17 +249,29 @@ func (r *report) inprocSection(b *strings.Builder) {
 	if len(r.inproc) > 0 {
 		last := r.inproc[len(r.inproc)-1]
 		fmt.Fprintf(b, "The scenario of each run (here the longest %s-device run; the others differ in `name`, `count` and `duration`):\n\n```yaml\n%s```\n\n",
-			group(int64(last.devices)), last.long.shape.yaml)
+			group(int64(last.devices)), last.profiled.shape.yaml)
 		if p := last.profiled.profile; p != "" {
-			fmt.Fprintf(b, "Where the time goes in that run (repeated with `--cpuprofile`, the last row of its size, then `go tool pprof -top -nodecount=15`):\n\n```\n%s\n```\n\n", p)
+			fmt.Fprintf(b, "Where the time goes in that run (repeated with `--cpuprofile`, the row marked profiled, then `go tool pprof -top -nodecount=15`):\n\n```\n%s\n```\n\n", p)
 		}
 	}
+}
+
+// rounds is the most rounds a fleet size ran.
+func (r *report) rounds() int {
+	n := 0
+	for _, f := range r.inproc {
+		n = max(n, len(f.rounds))
+	}
+	return n
 }
 
 func flatRuns(fs []fleetSize) []runResult {
 	var out []runResult
 	for _, f := range fs {
-		out = append(out, f.short, f.long, f.profiled)
+		for _, r := range f.rounds {
+			out = append(out, r.short, r.long)
+		}
+		out = append(out, f.profiled)
 	}
 	return out
 }
@@ -524,4 +551,12 @@ func mib(kib int64, ok bool) string {
 		return "-"
 	}
 	return group((kib+512)>>10) + " MiB"
+}
+
+// plural is n and what it counts, in the plural unless n is 1.
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
