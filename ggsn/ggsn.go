@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/core-sim/core-sim/gtpc"
+	"github.com/core-sim/core-sim/internal/flat"
 )
 
 // APN is an access point name the GGSN serves and the IPv4 pool its PDP
@@ -86,8 +87,8 @@ type GGSN struct {
 	ctxs     [][]PDPContext           // the contexts, by slot (chunks of ctxChunk); a free slot is zero
 	nCtxs    int32                    // slots made so far
 	freeCtxs []int32                  // free slots, for reuse
-	byTEID   map[uint32]int32         // control TEID -> slot in ctxs
-	bySub    map[uint64]uint32        // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
+	byTEID   flat.Map[int32]          // control TEID -> slot in ctxs
+	bySub    flat.Map[uint32]         // IMSI of digits + NSAPI (subscriberKey.word) -> TEIDControl
 	byOther  map[subscriberKey]uint32 // any other IMSI + NSAPI -> TEIDControl
 	nextTEID uint32
 	// teidsWrapped: nextTEID went round once, so the TEIDs after it may
@@ -128,8 +129,7 @@ func (k subscriberKey) word() uint64 { return k.imsi<<8 | uint64(k.nsapi) }
 // sub returns the control TEID of the context keyed k; under g.mu.
 func (g *GGSN) sub(k subscriberKey) (uint32, bool) {
 	if k.other == "" {
-		t, ok := g.bySub[k.word()]
-		return t, ok
+		return g.bySub.Get(k.word())
 	}
 	t, ok := g.byOther[k]
 	return t, ok
@@ -138,7 +138,7 @@ func (g *GGSN) sub(k subscriberKey) (uint32, bool) {
 // setSub keys the context with control TEID teid by k; under g.mu.
 func (g *GGSN) setSub(k subscriberKey, teid uint32) {
 	if k.other == "" {
-		g.bySub[k.word()] = teid
+		g.bySub.Set(k.word(), teid)
 	} else {
 		g.byOther[k] = teid
 	}
@@ -147,7 +147,7 @@ func (g *GGSN) setSub(k subscriberKey, teid uint32) {
 // deleteSub forgets key k; under g.mu.
 func (g *GGSN) deleteSub(k subscriberKey) {
 	if k.other == "" {
-		delete(g.bySub, k.word())
+		g.bySub.Delete(k.word())
 	} else {
 		delete(g.byOther, k)
 	}
@@ -179,8 +179,6 @@ func New(cfg Config) (*GGSN, error) {
 		control: cfg.ControlAddr.Unmap(),
 		user:    cfg.UserAddr.Unmap(),
 		apns:    make(map[string]*pool),
-		byTEID:  make(map[uint32]int32),
-		bySub:   make(map[uint64]uint32),
 		byOther: make(map[subscriberKey]uint32),
 	}
 	var pools []*pool
@@ -360,7 +358,7 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 		SGSNControlAddr: req.SGSNControlAddr, SGSNUserAddr: req.SGSNUserAddr,
 		key: sub, pool: p,
 	}
-	g.byTEID[teid] = slot
+	g.byTEID.Set(uint64(teid), slot)
 	g.setSub(sub, teid)
 
 	res.Cause = gtpc.CauseRequestAccepted
@@ -411,7 +409,7 @@ func (g *GGSN) allocateTEID() uint32 {
 		if !g.teidsWrapped {
 			return g.nextTEID
 		}
-		if _, busy := g.byTEID[g.nextTEID]; !busy {
+		if _, busy := g.byTEID.Get(uint64(g.nextTEID)); !busy {
 			return g.nextTEID
 		}
 	}
@@ -420,11 +418,11 @@ func (g *GGSN) allocateTEID() uint32 {
 // release drops a context and returns its address to the pool, and the
 // SGSN's control TEID of it. Called with g.mu held.
 func (g *GGSN) release(teid uint32) (sgsnTEID uint32, ok bool) {
-	slot, ok := g.byTEID[teid]
+	slot, ok := g.byTEID.Get(uint64(teid))
 	if !ok {
 		return 0, false
 	}
-	delete(g.byTEID, teid)
+	g.byTEID.Delete(uint64(teid))
 	c := g.ctx(slot)
 	g.deleteSub(c.key)
 	c.pool.release(c.Address)
@@ -460,11 +458,12 @@ func (g *GGSN) ReleasePeer(peer netip.AddrPort) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var teids []uint32
-	for t, slot := range g.byTEID {
+	g.byTEID.All(func(t uint64, slot int32) bool {
 		if g.ctx(slot).SGSN == peer {
-			teids = append(teids, t)
+			teids = append(teids, uint32(t))
 		}
-	}
+		return true
+	})
 	slices.Sort(teids) // release order decides reuse order: keep it deterministic
 	for _, t := range teids {
 		g.release(t)
@@ -476,14 +475,14 @@ func (g *GGSN) ReleasePeer(peer netip.AddrPort) int {
 func (g *GGSN) Active() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.byTEID)
+	return g.byTEID.Len()
 }
 
 // Context returns a copy of the context with control TEID teid.
 func (g *GGSN) Context(teid uint32) (PDPContext, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	slot, ok := g.byTEID[teid]
+	slot, ok := g.byTEID.Get(uint64(teid))
 	if !ok {
 		return PDPContext{}, false
 	}
@@ -493,10 +492,11 @@ func (g *GGSN) Context(teid uint32) (PDPContext, bool) {
 // Contexts returns copies of the active contexts, by control TEID.
 func (g *GGSN) Contexts() []PDPContext {
 	g.mu.Lock()
-	out := make([]PDPContext, 0, len(g.byTEID))
-	for _, slot := range g.byTEID {
+	out := make([]PDPContext, 0, g.byTEID.Len())
+	g.byTEID.All(func(_ uint64, slot int32) bool {
 		out = append(out, *g.ctx(slot))
-	}
+		return true
+	})
 	g.mu.Unlock()
 	slices.SortFunc(out, func(a, b PDPContext) int { return int(int64(a.TEIDControl) - int64(b.TEIDControl)) })
 	return out

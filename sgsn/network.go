@@ -97,7 +97,6 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 		gn:       nw.opts.Gn,
 		latency:  nw.opts.Latency,
 		plat:     nw.opts.Platform,
-		regs:     map[digitsKey]*registration{},
 		ids:      &nw.ids,
 	}
 	n.log = nw.opts.Logger.With(zap.String("node", n.ID.Diameter.Host))

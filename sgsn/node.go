@@ -25,6 +25,7 @@ import (
 
 	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/gtpc"
+	"github.com/core-sim/core-sim/internal/flat"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/trace"
@@ -129,7 +130,7 @@ type Node struct {
 	// forth between the processors.
 	_    [64]byte
 	mu   sync.Mutex
-	regs map[digitsKey]*registration
+	regs flat.Map[*registration] // by digitsKey
 	ids  *counters
 	_    [64]byte
 }
@@ -270,10 +271,11 @@ func (n *Node) sessionID(kind string) string {
 }
 
 func (n *Node) reg(imsi string, create bool) *registration {
-	r := n.regs[keyOf(imsi)]
+	k := uint64(keyOf(imsi))
+	r, _ := n.regs.Get(k)
 	if r == nil && create {
 		r = &registration{}
-		n.regs[keyOf(imsi)] = r
+		n.regs.Set(k, r)
 	}
 	return r
 }
@@ -599,7 +601,7 @@ func (n *Node) Detach(ctx context.Context, ue UE) error {
 	var sessions []*Session
 	if r != nil {
 		r.gone = true
-		delete(n.regs, keyOf(ue.IMSI))
+		n.regs.Delete(uint64(keyOf(ue.IMSI)))
 		sessions = r.take()
 	}
 	n.mu.Unlock()
@@ -664,7 +666,7 @@ func (n *Node) CancelLocation(ctx context.Context, clr *s6a.CancelLocationReques
 		}
 		if !r.cs && !r.ps {
 			r.gone = true
-			delete(n.regs, keyOf(clr.IMSI))
+			n.regs.Delete(uint64(keyOf(clr.IMSI)))
 		}
 	}
 	n.mu.Unlock()
