@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/core-sim/core-sim/internal/flat"
 	"github.com/core-sim/core-sim/s6a"
 )
 
@@ -58,8 +59,8 @@ type HLR struct {
 
 type shard struct {
 	mu   sync.Mutex
-	regs map[imsiKey]registration
-	_    [40]byte // keep shards on separate cache lines
+	regs flat.Map[registration] // by imsiKey.word
+	_    [16]byte               // keep shards on separate cache lines (64 bytes each)
 }
 
 // registration holds interned node ids: a million registered devices on a
@@ -78,9 +79,6 @@ type Registration struct {
 func New(store *Store, origin s6a.Peer) *HLR {
 	h := &HLR{store: store, origin: origin,
 		nodeIDs: map[s6a.Peer]uint32{}, nodes: []s6a.Peer{{}}}
-	for i := range h.shards {
-		h.shards[i].regs = make(map[imsiKey]registration)
-	}
 	return h
 }
 
@@ -170,14 +168,14 @@ func (h *HLR) UpdateLocation(req *s6a.UpdateLocationRequest) (ans *s6a.UpdateLoc
 	id := h.nodeID(req.Origin)
 	sh := h.shard(key)
 	sh.mu.Lock()
-	reg := sh.regs[key]
+	reg, _ := sh.regs.Get(key.word())
 	old := &reg.s6a
 	if s6d {
 		old = &reg.s6d
 	}
 	prev := *old
 	*old = id
-	sh.regs[key] = reg
+	sh.regs.Set(key.word(), reg)
 	sh.mu.Unlock()
 
 	if prev != 0 && prev != id {
@@ -209,7 +207,7 @@ func (h *HLR) PurgeUE(req *s6a.PurgeUERequest) *s6a.PurgeUEAnswer {
 	sh := h.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	reg, ok := sh.regs[key]
+	reg, ok := sh.regs.Get(key.word())
 	if !ok {
 		return ans
 	}
@@ -222,9 +220,9 @@ func (h *HLR) PurgeUE(req *s6a.PurgeUERequest) *s6a.PurgeUEAnswer {
 		ans.PUAFlags |= s6a.PUAFreezePTMSI
 	}
 	if reg == (registration{}) {
-		delete(sh.regs, key)
+		sh.regs.Delete(key.word())
 	} else {
-		sh.regs[key] = reg
+		sh.regs.Set(key.word(), reg)
 	}
 	return ans
 }
@@ -237,7 +235,7 @@ func (h *HLR) Registration(imsi string) (Registration, bool) {
 	}
 	sh := h.shard(key)
 	sh.mu.Lock()
-	reg, ok := sh.regs[key]
+	reg, ok := sh.regs.Get(key.word())
 	sh.mu.Unlock()
 	if !ok {
 		return Registration{}, false

@@ -103,6 +103,10 @@ type imsiKey struct {
 	value  uint64
 }
 
+// word is k in one word, for the registrations' map: an IMSI's value
+// (at most 15 digits, below 2^50) and its count of digits.
+func (k imsiKey) word() uint64 { return k.value<<4 | uint64(k.digits) }
+
 func (a imsiKey) less(b imsiKey) bool {
 	return a.digits < b.digits || (a.digits == b.digits && a.value < b.value)
 }
