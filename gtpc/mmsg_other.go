@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux || !(amd64 || arm64)
 
 package gtpc
 
@@ -7,7 +7,8 @@ import (
 	"net/netip"
 )
 
-// batcher is Linux's batched reads and writes; elsewhere an endpoint reads
+// batcher is Linux's batched reads and writes (on amd64 and arm64, where its
+// structures are laid out as the kernel's); elsewhere an endpoint reads
 // and writes a datagram at a time.
 type batcher struct{}
 
