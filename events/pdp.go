@@ -296,14 +296,19 @@ func (p *PDPEvent) check() bool {
 	return p.Rx != math.MinInt64 && p.Tx != math.MinInt64 && p.Rx+p.Tx != math.MinInt64
 }
 
-// appendJSON writes p with id as appendEventCached writes p.Event().
-func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
+// pdpClocks are an encoder's spellings of the last seconds its PDP events
+// were stamped with and their tunnels created in.
+type pdpClocks struct{ at, created secondCache }
+
+// appendJSON writes p with id as appendEventCached writes p.Event(); c
+// is the encoder's, kept from one event to the next.
+func (p *PDPEvent) appendJSON(b []byte, id int64, c *pdpClocks) []byte {
 	f := p.Facts
 	j := f.Node.jsonParts()
 	b = append(b, `{"id":`...)
 	b = appendInt(b, id)
 	b = append(b, `,"timestamp":`...)
-	b = appendUnixTime(b, p.At, true)
+	b = c.at.appendUnixTime(b, p.At, true)
 	del := p.Type == TypeDeletePDPContext
 	if del {
 		b = append(b, j.head[1]...)
@@ -321,7 +326,7 @@ func (p *PDPEvent) appendJSON(b []byte, id int64) []byte {
 	b = append(b, `,"pdp_context":{"pdp_context_id":`...)
 	b = appendInt(b, f.ID)
 	b = append(b, `,"tunnel_created":`...)
-	b = appendUnixTime(b, f.Created, false)
+	b = c.created.appendUnixTime(b, f.Created, false)
 	b = append(b, j.gtp...)
 	if f.UEIP.IsValid() {
 		b = appendQuotedAddr(b, f.UEIP)

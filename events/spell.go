@@ -29,6 +29,42 @@ func appendUnixTime(b []byte, ns int64, milli bool) []byte {
 	return appendClock(b, int(y), int(m), int(d), int(rem), int(nano/1e6), milli)
 }
 
+// secondCache is the last second an encoder spelled, for appendUnixTime:
+// events come in time order, most within the second of the one before.
+type secondCache struct {
+	sec  int64
+	ok   bool
+	text [19]byte // YYYY-MM-DDTHH:MM:SS
+}
+
+// appendUnixTime is appendUnixTime(b, ns, milli), the date and time of
+// day spelled once a second.
+func (c *secondCache) appendUnixTime(b []byte, ns int64, milli bool) []byte {
+	sec := ns / 1e9
+	nano := ns % 1e9
+	if nano < 0 {
+		sec, nano = sec-1, nano+1e9
+	}
+	if !c.ok || c.sec != sec {
+		days := sec / 86400
+		rem := sec % 86400
+		if rem < 0 {
+			days, rem = days-1, rem+86400
+		}
+		y, m, d := civil(days)
+		var t [24]byte // the 19 bytes and appendClock's closing quote
+		copy(c.text[:], appendClock(t[:0], int(y), int(m), int(d), int(rem), 0, false))
+		c.sec, c.ok = sec, true
+	}
+	b = append(b, '"')
+	b = append(b, c.text[:]...)
+	if !milli {
+		return append(b, '"')
+	}
+	ms := nano / 1e6
+	return append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
+}
+
 // civil is the proleptic Gregorian date of days since 1970-01-01
 // (H. Hinnant's days_from_civil, inverted). Unix nanoseconds in an int64
 // span the years 1677 to 2262, which put4 writes as they are.

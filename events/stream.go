@@ -343,6 +343,7 @@ func (s *Stream) encode() {
 	out, format := s.out, s.format
 	marker, _ := out.(Marker)
 	var frags fragments
+	var clocks pdpClocks
 	for j := range s.enc {
 		if j.mark != 0 {
 			if marker != nil {
@@ -372,7 +373,7 @@ func (s *Stream) encode() {
 					b.Buf = appendInt(b.Buf, p.Subject.EndpointID())
 				}
 				v := len(b.Buf)
-				b.Buf = p.appendJSON(b.Buf, it.id)
+				b.Buf = p.appendJSON(b.Buf, it.id, &clocks)
 				b.Add(it.id, int(p.Type), false, k, v)
 				b.Records[len(b.Records)-1].At = p.At
 				continue
