@@ -245,7 +245,7 @@ func TestSpellingsMatchTheGeneralOnes(t *testing.T) {
 			if milli {
 				layout = TimestampLayout
 			}
-			if got, want := appendUnixTime(nil, ns, milli), appendTime(nil, time.Unix(0, ns), layout); !bytes.Equal(got, want) {
+			if got, want := new(secondCache).appendUnixTime(nil, ns, milli), appendTime(nil, time.Unix(0, ns), layout); !bytes.Equal(got, want) {
 				t.Fatalf("%d (milli %v): %s, want %s", ns, milli, got, want)
 			}
 		}
@@ -307,8 +307,9 @@ func TestDecimalsMatchStrconv(t *testing.T) {
 	}
 }
 
-// A second's cache spells what appendUnixTime spells, for times in order
-// (most in the second before), going back, jumping, and at the extremes.
+// A second's cache kept from one time to the next spells what an empty one
+// spells, for times in order (most in the second before), going back,
+// jumping, and at the extremes.
 func TestSecondCacheMatchesAppendUnixTime(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	var c secondCache
@@ -325,7 +326,7 @@ func TestSecondCacheMatchesAppendUnixTime(t *testing.T) {
 			ns = []int64{math.MinInt64, math.MaxInt64, -1, 0, 1, -1e9, 1e9 - 1}[r.IntN(7)]
 		}
 		milli := i%2 == 0
-		if got, want := c.appendUnixTime([]byte("x"), ns, milli), appendUnixTime([]byte("x"), ns, milli); !bytes.Equal(got, want) {
+		if got, want := c.appendUnixTime([]byte("x"), ns, milli), new(secondCache).appendUnixTime([]byte("x"), ns, milli); !bytes.Equal(got, want) {
 			t.Fatalf("step %d: %d (milli %v): %s, want %s", i, ns, milli, got, want)
 		}
 	}

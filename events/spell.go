@@ -11,34 +11,18 @@ import (
 // what the general form (appendTime, appendAddr, appendHex) writes; the
 // tests hold them to it.
 
-// appendUnixTime writes the instant ns (Unix nanoseconds, UTC) quoted, as
-// appendTime writes it in TimestampLayout (milli true) or tunnelLayout.
-func appendUnixTime(b []byte, ns int64, milli bool) []byte {
-	sec := ns / 1e9
-	nano := ns % 1e9
-	if nano < 0 {
-		sec, nano = sec-1, nano+1e9
-	}
-	days := sec / 86400
-	rem := sec % 86400
-	if rem < 0 {
-		days, rem = days-1, rem+86400
-	}
-	y, m, d := civil(days)
-	b = append(b, '"')
-	return appendClock(b, int(y), int(m), int(d), int(rem), int(nano/1e6), milli)
-}
-
-// secondCache is the last second an encoder spelled, for appendUnixTime:
-// events come in time order, most within the second of the one before.
+// secondCache is the last second an encoder spelled: events come in time
+// order, most within the second of the one before.
 type secondCache struct {
 	sec  int64
 	ok   bool
 	text [19]byte // YYYY-MM-DDTHH:MM:SS
 }
 
-// appendUnixTime is appendUnixTime(b, ns, milli), the date and time of
-// day spelled once a second.
+// appendUnixTime writes the instant ns (Unix nanoseconds, UTC) quoted, as
+// appendTime writes it in TimestampLayout (milli true) or tunnelLayout,
+// the date and time of day spelled once a second (an empty cache spells
+// them every time).
 func (c *secondCache) appendUnixTime(b []byte, ns int64, milli bool) []byte {
 	sec := ns / 1e9
 	nano := ns % 1e9
