@@ -418,11 +418,10 @@ func (g *GGSN) allocateTEID() uint32 {
 // release drops a context and returns its address to the pool, and the
 // SGSN's control TEID of it. Called with g.mu held.
 func (g *GGSN) release(teid uint32) (sgsnTEID uint32, ok bool) {
-	slot, ok := g.byTEID.Get(uint64(teid))
+	slot, ok := g.byTEID.Delete(uint64(teid))
 	if !ok {
 		return 0, false
 	}
-	g.byTEID.Delete(uint64(teid))
 	c := g.ctx(slot)
 	g.deleteSub(c.key)
 	c.pool.release(c.Address)

@@ -597,11 +597,10 @@ func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes
 // location event. Open sessions are closed first.
 func (n *Node) Detach(ctx context.Context, ue UE) error {
 	n.mu.Lock()
-	r := n.reg(ue.IMSI, false)
+	r, _ := n.regs.Delete(uint64(keyOf(ue.IMSI)))
 	var sessions []*Session
 	if r != nil {
 		r.gone = true
-		n.regs.Delete(uint64(keyOf(ue.IMSI)))
 		sessions = r.take()
 	}
 	n.mu.Unlock()

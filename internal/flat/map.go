@@ -80,19 +80,22 @@ func (m *Map[V]) Set(k uint64, v V) {
 	}
 }
 
-// Delete removes k, if it is in m.
-func (m *Map[V]) Delete(k uint64) {
+// Delete removes k, if it is in m, and returns its value and whether it
+// was: a look-up and a removal in one probe.
+func (m *Map[V]) Delete(k uint64) (V, bool) {
+	var old V
 	if m.n == 0 {
-		return
+		return old, false
 	}
 	mask := len(m.slots) - 1
 	i := m.home(k)
 	for ; ; i = (i + 1) & mask {
 		s := &m.slots[i]
 		if s.tag == 0 {
-			return
+			return old, false
 		}
 		if s.tag == k+1 {
+			old = s.val
 			break
 		}
 	}
@@ -112,6 +115,7 @@ func (m *Map[V]) Delete(k uint64) {
 	}
 	m.slots[i] = slot[V]{}
 	m.n--
+	return old, true
 }
 
 // All calls f for each key and its value, in no particular order, until f

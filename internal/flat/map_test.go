@@ -29,7 +29,11 @@ func TestMapAgainstGoMap(t *testing.T) {
 				m.Set(k, v)
 				want[k] = v
 			case op < 8:
-				m.Delete(k)
+				got, ok := m.Delete(k)
+				w, wok := want[k]
+				if got != w || ok != wok {
+					t.Fatalf("%s step %d: Delete(%d) = %d, %v; want %d, %v", keys.name, step, k, got, ok, w, wok)
+				}
 				delete(want, k)
 			default:
 				got, ok := m.Get(k)
