@@ -322,19 +322,19 @@ func (s *Stream) EmitUsage(u *Usage) error {
 		s.usage = sink.NewBatch(sink.KindUsage)
 	}
 	b := s.usage
-	k := len(b.Buf)
-	if u.Endpoint != nil {
-		b.Buf = strconv.AppendInt(b.Buf, u.Endpoint.ID, 10)
-	}
-	v := len(b.Buf)
+	k, v := len(b.Keys), len(b.Buf)
 	var err error
 	if b.Buf, err = u.appendJSON(b.Buf); err != nil {
-		b.Buf = b.Buf[:k]
+		b.Buf = b.Buf[:v]
 		s.err = fmt.Errorf("events: encoding usage record %d: %w", u.ID, err)
 		return s.err
 	}
+	b.Buf = append(b.Buf, '\n')
+	if u.Endpoint != nil {
+		b.Keys = strconv.AppendInt(b.Keys, u.Endpoint.ID, 10)
+	}
 	s.usageID++
-	b.Add(u.ID, 0, false, k, v)
+	b.AddLine(u.ID, 0, false, k, v)
 	if b.Len() >= batchEvents {
 		s.handoff()
 	}
@@ -375,13 +375,12 @@ func (s *Stream) encode() {
 			e := it.e
 			if e == nil && plain {
 				p := &it.pdp
-				k := len(b.Buf)
+				k, v := len(b.Keys), len(b.Buf)
 				if p.Subject.Book != nil {
-					b.Buf = appendInt(b.Buf, p.Subject.EndpointID())
+					b.Keys = appendInt(b.Keys, p.Subject.EndpointID())
 				}
-				v := len(b.Buf)
-				b.Buf = p.appendJSON(b.Buf, it.id, &clocks)
-				b.Add(it.id, int(p.Type), false, k, v)
+				b.Buf = append(p.appendJSON(b.Buf, it.id, &clocks), '\n')
+				b.AddLine(it.id, int(p.Type), false, k, v)
 				b.Records[len(b.Records)-1].At = p.At
 				continue
 			}
@@ -390,11 +389,10 @@ func (s *Stream) encode() {
 				e.ID = it.id
 			}
 			done = append(done, e)
-			k := len(b.Buf)
+			k, v := len(b.Keys), len(b.Buf)
 			if e.Endpoint != nil {
-				b.Buf = strconv.AppendInt(b.Buf, e.Endpoint.ID, 10)
+				b.Keys = strconv.AppendInt(b.Keys, e.Endpoint.ID, 10)
 			}
-			v := len(b.Buf)
 			if e.Resolve != nil {
 				e.Resolve(e)
 			}
@@ -404,7 +402,8 @@ func (s *Stream) encode() {
 				// Emit checked what the fast encoder cannot refuse.
 				panic(fmt.Sprintf("events: encoding event %d: %v", e.ID, err))
 			}
-			b.Add(e.ID, int(e.Type), e.Alert, k, v)
+			b.Buf = append(b.Buf, '\n')
+			b.AddLine(e.ID, int(e.Type), e.Alert, k, v)
 			if !e.at.IsZero() {
 				b.Records[len(b.Records)-1].At = e.at.UnixNano()
 			}

@@ -16,6 +16,7 @@ type Writer struct {
 	name   string
 	path   string // "" for a writer that is not a file
 	w      *bufio.Writer
+	out    io.Writer // what w writes to: runs of lines go to it directly
 	f      *os.File
 	closer io.Closer
 	size   int64 // bytes in the current file
@@ -26,7 +27,7 @@ type Writer struct {
 // NewWriter writes to w (stdout, a test's buffer). It closes w on Close
 // if w is an io.Closer other than stdout and stderr.
 func NewWriter(name string, w io.Writer) *Writer {
-	s := &Writer{name: name, w: bufio.NewWriterSize(w, 256<<10)}
+	s := &Writer{name: name, w: bufio.NewWriterSize(w, 256<<10), out: w}
 	if c, ok := w.(io.Closer); ok && w != os.Stdout && w != os.Stderr {
 		s.closer = c
 	}
@@ -64,7 +65,7 @@ func (s *Writer) open() error {
 	if err != nil {
 		return err
 	}
-	s.f, s.closer, s.size = f, f, 0
+	s.f, s.closer, s.out, s.size = f, f, f, 0
 	if s.w == nil {
 		s.w = bufio.NewWriterSize(f, 256<<10)
 	} else {
@@ -74,20 +75,67 @@ func (s *Writer) open() error {
 }
 
 // Send writes the records; a file is rotated between records, never
-// within one.
+// within one. Consecutive records laid out as lines in place (Line) are
+// written as one run, from where they are.
 func (s *Writer) Send(_ context.Context, recs []Record) error {
+	var run []byte // lines in place not yet written
 	for i := range recs {
-		v := recs[i].Value
-		if s.rotate > 0 && s.size > 0 && s.size+int64(len(v))+1 > s.rotate {
+		r := &recs[i]
+		n := int64(len(r.Value)) + 1
+		if s.rotate > 0 && s.size > 0 && s.size+n > s.rotate {
+			if err := s.write(run); err != nil {
+				return err
+			}
+			run = nil
 			if err := s.rotateNow(); err != nil {
 				return Permanent(err)
 			}
 		}
-		s.w.Write(v)
+		s.size += n
+		if l := r.Line; l != nil {
+			if len(run) > 0 && cap(run)-len(run) >= len(l) && &run[:len(run)+1][len(run)] == &l[0] {
+				run = run[:len(run)+len(l)] // l follows run
+				continue
+			}
+			if err := s.write(run); err != nil {
+				return err
+			}
+			run = l
+			continue
+		}
+		if err := s.write(run); err != nil {
+			return err
+		}
+		run = nil
+		s.w.Write(r.Value)
 		if err := s.w.WriteByte('\n'); err != nil {
 			return Permanent(fmt.Errorf("writing: %w", err))
 		}
-		s.size += int64(len(v)) + 1
+	}
+	return s.write(run)
+}
+
+// directRun is the least run of lines written straight to the output
+// rather than copied into the buffer first.
+const directRun = 32 << 10
+
+// write writes a run of lines: a long one straight to the output, after
+// what is buffered.
+func (s *Writer) write(run []byte) error {
+	if len(run) == 0 {
+		return nil
+	}
+	if len(run) < directRun {
+		if _, err := s.w.Write(run); err != nil {
+			return Permanent(fmt.Errorf("writing: %w", err))
+		}
+		return nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return Permanent(fmt.Errorf("writing: %w", err))
+	}
+	if _, err := s.out.Write(run); err != nil {
+		return Permanent(fmt.Errorf("writing: %w", err))
 	}
 	return nil
 }

@@ -18,9 +18,10 @@ import (
 type Batch struct {
 	Kind    Kind
 	Records []Record
-	Buf     []byte // the bytes the records point into
+	Buf     []byte // the records' values (and the keys of those given to Add)
+	Keys    []byte // the keys of the records given to AddLine
 
-	offs  [][3]int // each record's key and value in Buf, until Seal
+	offs  []span // each record's key and value, until Seal
 	refs  atomic.Int32
 	flush chan struct{} // a flush marker: no records; closed by the last runner
 	free  bool          // recycled into freeBatches once released
@@ -45,20 +46,43 @@ func NewBatch(k Kind) *Batch {
 // batches (hundreds of KB each) would be allocated again and again.
 var freeBatches = make(chan *Batch, 64)
 
+// span is where a record's key and value are: the key in Buf or Keys
+// (line), the value in Buf.
+type span struct {
+	key, keyEnd, value, end int
+	line                    bool // the key is in Keys; a newline follows the value
+}
+
 // Add records that the caller appended a record's key to Buf from offset
 // key and its value from offset value to the end.
 func (b *Batch) Add(id int64, typ int, alert bool, key, value int) {
 	b.Records = append(b.Records, Record{ID: id, Type: typ, Alert: alert})
-	b.offs = append(b.offs, [3]int{key, value, len(b.Buf)})
+	b.offs = append(b.offs, span{key: key, keyEnd: value, value: value, end: len(b.Buf)})
 }
 
-// Seal points the records into the finished buffer; call it once, after the
-// last Add.
+// AddLine records that the caller appended a record's key to Keys from
+// offset key to the end, and to Buf its value from offset value, then a
+// newline: a writer can write consecutive records of such a batch from
+// Buf as they are (Record.Line).
+func (b *Batch) AddLine(id int64, typ int, alert bool, key, value int) {
+	b.Records = append(b.Records, Record{ID: id, Type: typ, Alert: alert})
+	b.offs = append(b.offs, span{key: key, keyEnd: len(b.Keys), value: value, end: len(b.Buf) - 1, line: true})
+}
+
+// Seal points the records into the finished buffers; call it once, after
+// the last Add or AddLine.
 func (b *Batch) Seal() {
 	for i := range b.Records {
 		o := b.offs[i]
-		b.Records[i].Key = b.Buf[o[0]:o[1]:o[1]]
-		b.Records[i].Value = b.Buf[o[1]:o[2]:o[2]]
+		r := &b.Records[i]
+		r.Value = b.Buf[o.value:o.end:o.end]
+		if o.line {
+			r.Key = b.Keys[o.key:o.keyEnd:o.keyEnd]
+			// Up to the buffer's end: the next line may follow in place.
+			r.Line = b.Buf[o.value : o.end+1 : len(b.Buf)]
+		} else {
+			r.Key = b.Buf[o.key:o.keyEnd:o.keyEnd]
+		}
 	}
 }
 
@@ -85,6 +109,7 @@ func (b *Batch) release() {
 	}
 	b.Records = b.Records[:0]
 	b.Buf = b.Buf[:0]
+	b.Keys = b.Keys[:0]
 	b.offs = b.offs[:0]
 	select {
 	case freeBatches <- b:

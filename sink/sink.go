@@ -39,7 +39,12 @@ type Record struct {
 	Alert bool   // the event's alert flag
 	Key   []byte // the endpoint id in decimal, empty if unknown: Kafka's record key
 	Value []byte // one JSON object, without a newline
-	At    int64  // the event's virtual time (Unix ns) where known, else 0: how the lanes of a run in several processes are merged
+	// Line is Value and its newline where the producer laid its records
+	// out as lines (AddLine), else nil. The next record's Line may follow
+	// it in the same array, so that a writer can write a run of records in
+	// one call: read it, never append to it.
+	Line []byte
+	At   int64 // the event's virtual time (Unix ns) where known, else 0: how the lanes of a run in several processes are merged
 }
 
 // Sink delivers records to one destination. The runner calls Send from one

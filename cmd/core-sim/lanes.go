@@ -601,13 +601,13 @@ func (m *merger) add(r *laneRecord) {
 		*b = sink.NewBatch(k)
 	}
 	x := *b
-	k := len(x.Buf)
-	x.Buf = append(x.Buf, r.key...)
-	v := len(x.Buf)
+	k, v := len(x.Keys), len(x.Buf)
+	x.Keys = append(x.Keys, r.key...)
 	x.Buf = append(x.Buf, `{"id":`...)
 	x.Buf = strconv.AppendInt(x.Buf, id, 10)
 	x.Buf = append(x.Buf, r.value...)
-	x.Add(id, r.typ, r.alert, k, v)
+	x.Buf = append(x.Buf, '\n')
+	x.AddLine(id, r.typ, r.alert, k, v)
 	if r.kind != frameUsage {
 		m.countType(r.typ)
 		m.events.Add(1) // after the record is in its batch: the count never runs ahead of the records
