@@ -44,9 +44,9 @@ type Gn interface {
 	DeletePDPContext(ctx context.Context, peer netip.AddrPort, req *gtpc.DeletePDPContextRequest) (*gtpc.DeletePDPContextResponse, error)
 }
 
-// GnInto is a Gn that answers into the caller's responses and keeps
-// neither request nor response (the in-process transport): the node then
-// reuses them.
+// GnInto is a Gn that answers into the caller's responses, writing each
+// response whole, and keeps neither request nor response (the in-process
+// transport): the node then reuses them.
 type GnInto interface {
 	CreatePDPContextInto(ctx context.Context, peer netip.AddrPort, req *gtpc.CreatePDPContextRequest, res *gtpc.CreatePDPContextResponse) error
 	DeletePDPContextInto(ctx context.Context, peer netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) error
@@ -114,6 +114,7 @@ type Node struct {
 	hss     HSS
 	gn      Gn
 	into    GnInto // gn, if it is one
+	spare   atomic.Pointer[exchange] // with into: an exchange to reuse
 	plat    *platform.Platform
 	log     *zap.Logger
 	latency func(iface, request string, d time.Duration)
@@ -496,22 +497,25 @@ type exchange struct {
 	dres   gtpc.DeletePDPContextResponse
 }
 
-var exchanges = sync.Pool{New: func() any { return new(exchange) }}
-
-// exchange is where a procedure's messages go: reused when the node's Gn
-// keeps none, else the Gn's own.
+// exchange is where a procedure's messages go: the node's spare one when
+// its Gn keeps none (and no other procedure of the node holds it), else a
+// new one.
 func (n *Node) exchange() *exchange {
-	if n.into == nil {
-		return new(exchange)
+	if n.into != nil {
+		if x := n.spare.Swap(nil); x != nil {
+			return x
+		}
 	}
-	return exchanges.Get().(*exchange)
+	return new(exchange)
 }
 
-// done gives back x, once nothing reads it.
+// done gives back x, once nothing reads it: it becomes the node's spare.
+// Nothing is cleared: a procedure writes each request whole before
+// sending it, and a GnInto each response whole; the spare keeps a
+// subscriber's strings alive at most until the node's next procedure.
 func (n *Node) done(x *exchange) {
 	if n.into != nil {
-		*x = exchange{}
-		exchanges.Put(x)
+		n.spare.Store(x)
 	}
 }
 
