@@ -227,8 +227,10 @@ func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
 		return nil, false
 	}
 	r = &UpdateLocationRequest{}
-	var auth, haveIMSI bool
-	var rat, flags, plmn *diameter.RawAVP
+	var auth, haveIMSI, haveRAT, haveFlags, havePLMN bool
+	// Copies, not pointers to the callback's argument: a pointer made
+	// every AVP escape to the heap, an allocation each.
+	var rat, flags, plmn diameter.RawAVP
 	bad := false
 	text := func(x diameter.RawAVP, to *string) {
 		if s, ok := x.Text(); ok {
@@ -259,11 +261,11 @@ func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
 		case avp.AuthSessionState:
 			auth = true
 		case avp.RATType:
-			rat = &x
+			rat, haveRAT = x, true
 		case avp.ULRFlags:
-			flags = &x
+			flags, haveFlags = x, true
 		case avp.VisitedPLMNID:
-			plmn = &x
+			plmn, havePLMN = x, true
 		case avp.SGSNNumber:
 			b, _ := x.Bytes()
 			n, err := DecodeTBCD(b)
@@ -274,7 +276,7 @@ func ParseULRFrame(frame []byte) (r *UpdateLocationRequest, ok bool) {
 		}
 		return !bad
 	})
-	if err != nil || bad || !auth || !haveIMSI || rat == nil || flags == nil || plmn == nil ||
+	if err != nil || bad || !auth || !haveIMSI || !haveRAT || !haveFlags || !havePLMN ||
 		r.SessionID == "" || r.Origin.Host == "" || r.Origin.Realm == "" || r.DestinationRealm == "" ||
 		len(r.IMSI) < 6 || len(r.IMSI) > 15 || !IsDigits(r.IMSI) {
 		return nil, false
