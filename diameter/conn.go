@@ -211,36 +211,61 @@ func (c *Conn) request(ctx context.Context, m *diam.Message, req []byte, raw boo
 		binary.BigEndian.PutUint32(req[12:16], hbh)
 		binary.BigEndian.PutUint32(req[16:20], e2e)
 	}
-	ch := make(chan reply, 1)
+	cl := newCall(c.cfg.RequestTimeout)
 	c.pmu.Lock()
 	if c.pending == nil {
 		c.pmu.Unlock()
+		cl.timer.Stop()
 		return reply{}, ErrClosed
 	}
-	c.pending[hbh] = waiter{ch: ch, raw: raw}
+	c.pending[hbh] = waiter{ch: cl.ch, raw: raw}
 	c.pmu.Unlock()
 	c.stats.requestsOut.Add(1)
 	if err := c.write(m, req, false); err != nil {
 		c.forget(hbh)
+		cl.timer.Stop()
 		return reply{}, fmt.Errorf("%w: %w", ErrClosed, err)
 	}
-	timer := time.NewTimer(c.cfg.RequestTimeout)
-	defer timer.Stop()
 	select {
-	case r := <-ch:
+	case r := <-cl.ch:
+		// The one reply of this request is in: nothing sends on ch again,
+		// and a stopped timer's channel keeps nothing (Go 1.23 timers).
+		cl.timer.Stop()
+		calls.Put(cl)
 		return r, r.err
 	case <-ctx.Done():
+		// Here and below the call is not reused: the reader may have
+		// taken the waiter already and be about to send on its channel.
+		cl.timer.Stop()
 		c.forget(hbh)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			c.stats.timeouts.Add(1)
 			return reply{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 		}
 		return reply{}, ctx.Err()
-	case <-timer.C:
+	case <-cl.timer.C:
 		c.forget(hbh)
 		c.stats.timeouts.Add(1)
 		return reply{}, fmt.Errorf("%w after %v", ErrTimeout, c.cfg.RequestTimeout)
 	}
+}
+
+// call is what a request waits on: its reply's channel and its timeout.
+// Answered calls are reused (calls): two channels and a timer fewer for
+// each request.
+type call struct {
+	ch    chan reply
+	timer *time.Timer
+}
+
+var calls sync.Pool // *call, answered, timer stopped
+
+func newCall(timeout time.Duration) *call {
+	if cl, ok := calls.Get().(*call); ok {
+		cl.timer.Reset(timeout)
+		return cl
+	}
+	return &call{ch: make(chan reply, 1), timer: time.NewTimer(timeout)}
 }
 
 func (c *Conn) forget(hbh uint32) {

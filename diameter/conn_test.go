@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -788,5 +790,38 @@ func TestFrameHandler(t *testing.T) {
 	}
 	if taken.Load() != 2 || left.Load() != 1 || s.Stats().HandlerPanics != 1 {
 		t.Errorf("taken %d, left %d, panics %d; want 2, 1, 1", taken.Load(), left.Load(), s.Stats().HandlerPanics)
+	}
+}
+
+// An answer that comes after its request timed out reaches nobody, and
+// each later request gets its own answer, though the waits are reused.
+func TestLateAnswerGoesToNoLaterRequest(t *testing.T) {
+	h := func(ctx context.Context, c *Conn, req *diam.Message) *diam.Message {
+		if strings.HasPrefix(userName(req), "late") {
+			time.Sleep(150 * time.Millisecond)
+		}
+		return echo(ctx, c, req)
+	}
+	s := startServer(t, testConfig(t, "hss.test"), h)
+	cfg := testConfig(t, "mme.test")
+	cfg.RequestTimeout = 50 * time.Millisecond
+	c := dialServer(t, s, cfg, nil)
+	for round := range 3 {
+		tag := fmt.Sprintf("late-%d", round)
+		if _, err := c.Request(context.Background(), appRequest(tag)); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("%s: err = %v, want ErrTimeout", tag, err)
+		}
+		// The late answer arrives while these run, one after another.
+		deadline := time.Now().Add(300 * time.Millisecond)
+		for i := 0; time.Now().Before(deadline); i++ {
+			want := fmt.Sprintf("on-time-%d-%d", round, i)
+			ans, err := c.Request(context.Background(), appRequest(want))
+			if err != nil {
+				t.Fatalf("%s: %v", want, err)
+			}
+			if got := userName(ans); got != want {
+				t.Fatalf("request %s got the answer to %s", want, got)
+			}
+		}
 	}
 }
