@@ -113,7 +113,7 @@ type Node struct {
 
 	hss     HSS
 	gn      Gn
-	into    GnInto // gn, if it is one
+	into    GnInto                   // gn, if it is one
 	spare   atomic.Pointer[exchange] // with into: an exchange to reuse
 	plat    *platform.Platform
 	log     *zap.Logger

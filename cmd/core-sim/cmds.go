@@ -486,9 +486,9 @@ func tuneGC(sc *scenarios.Scenario, wire bool, log *zap.Logger) (restore func())
 
 // adviseHugePages asks for transparent huge pages under the heap while a
 // run goes on (package hugepage), and logs what came of it at the end. A
-// million devices ran their steady state in 4.2-4.4 CPU-us an event with
-// huge pages against 4.9-6.0 without, 10,000 devices about 8% less CPU
-// (docs/decisions.md).
+// million devices ran their steady state in 4.0-5.6 CPU-us an event with
+// it against 6.0-7.3 without (interleaved pairs); at 10,000 devices it is
+// within the noise (docs/decisions.md).
 func adviseHugePages(log *zap.Logger) (stop func()) {
 	a := hugepage.Start(25*time.Millisecond, 250*time.Millisecond)
 	return func() {

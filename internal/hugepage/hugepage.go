@@ -9,7 +9,8 @@
 // only when transparent huge pages are "always"; many distributions (and
 // this project's test machine) ship "madvise", where a region must ask
 // (madvise MADV_HUGEPAGE), and the Go runtime does not ask for its heap.
-// Advise does, for the mappings that hold the heap, while a run goes on.
+// An Advisor (Start) does, for the mappings that hold the heap, while a
+// run goes on.
 package hugepage
 
 import "time"
@@ -19,7 +20,7 @@ type Mode string
 
 const (
 	Always  Mode = "always"  // every anonymous region: nothing to ask
-	Madvise Mode = "madvise" // regions that ask: Advise asks
+	Madvise Mode = "madvise" // regions that ask: the Advisor asks
 	Never   Mode = "never"   // none: nothing to do
 	Unknown Mode = ""        // not Linux, or no setting to read
 )
@@ -27,8 +28,8 @@ const (
 // Report is what an Advisor did.
 type Report struct {
 	Mode     Mode
-	Advised  int   // mappings advised (counted once a mapping)
-	Bytes    int64 // their size, the last time each was advised
+	Advised  int   // madvise calls made: once for each range a heap mapping had (one that grew is advised again)
+	Bytes    int64 // the sum of those ranges' sizes
 	Failures int   // madvise calls refused
 	Err      error // the first refusal or failure to read the mappings
 }
