@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -160,13 +159,7 @@ func TestWriterWritesLinesInPlace(t *testing.T) {
 
 // Rotation splits a run of lines between records, never within one.
 func TestFileRotationOfLines(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "ev.ndjson")
-	s := spec(t, "file:"+path+";rotate=64KB;keep=20")
-	f, err := NewFile(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, f, path := newFile(t, ";rotate=64KB;keep=20")
 	b := lineBatch(1, 500, 1000, nil) // about 1 KB a line: 63 a file
 	if err := f.Send(context.Background(), b.Records); err != nil {
 		t.Fatal(err)

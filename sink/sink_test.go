@@ -330,14 +330,21 @@ func TestFlushWaitsForDelivery(t *testing.T) {
 	}
 }
 
-func TestFileRotation(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "ev.ndjson")
-	s := spec(t, "file:"+path+";rotate=100B;keep=2")
+// newFile opens a file sink on ev.ndjson in a temporary directory, with
+// the spec's options opts (";rotate=..."); it returns the path too.
+func newFile(t *testing.T, opts string) (Spec, *Writer, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ev.ndjson")
+	s := spec(t, "file:"+path+opts)
 	f, err := NewFile(s)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, f, path
+}
+
+func TestFileRotation(t *testing.T) {
+	s, f, path := newFile(t, ";rotate=100B;keep=2")
 	p := Start([]Target{{Spec: s, Sink: f}}, fast())
 	submit(p, 1, 40, 7) // lines of 9-10 bytes: 10 a file
 	if err := p.Close(); err != nil {
