@@ -81,6 +81,7 @@ type runResult struct {
 	byType   map[int]int64
 	wall     time.Duration // the process, start to exit (scenario load and fleet set-up included)
 	maxRSS   int64         // KiB
+	cpu      time.Duration // the process's user + system time
 	limited  bool
 	err      string
 	profile  string // pprof -top of the run, when profiled
@@ -117,7 +118,7 @@ func coreSimRun(ctx context.Context, bin, dir string, s fleetShape) runResult {
 	log.Printf("%s (at most %s)", r.command, s.limit)
 	c := newChild(bin, args...)
 	c.run(ctx, s.limit)
-	r.wall, r.maxRSS, r.limited = c.wall, c.maxRSS, c.limited
+	r.wall, r.maxRSS, r.cpu, r.limited = c.wall, c.maxRSS, c.cpu, c.limited
 	r.parse(c.stderr.String())
 	if !r.parsedOK || (c.err != nil && !c.limited) {
 		r.err = describeExit(c) + ": " + lastLines(c.stderr.String(), 5)
@@ -202,6 +203,30 @@ func (f fleetRound) steady() (float64, bool) {
 		return 0, false
 	}
 	return float64(de) / dt.Seconds(), true
+}
+
+// steadyCPU is the CPU time an event at steady state, in microseconds:
+// the long run's user and system time beyond the short one's, over the
+// events it has beyond them. Less swayed than events/s by what else the
+// machine runs (a wait for the processor costs no CPU time), though not
+// by how fast the processor and its caches are at the time.
+func (f fleetRound) steadyCPU() (float64, bool) {
+	if _, ok := f.steady(); !ok || f.short.cpu <= 0 || f.long.cpu <= f.short.cpu {
+		return 0, false
+	}
+	de := f.long.events - f.short.events
+	return float64(f.long.cpu-f.short.cpu) / float64(time.Microsecond) / float64(de), true
+}
+
+// steadyCPU is the median of the rounds' CPU-us an event.
+func (f fleetSize) steadyCPU() (float64, bool) {
+	var v []float64
+	for _, r := range f.rounds {
+		if s, ok := r.steadyCPU(); ok {
+			v = append(v, s)
+		}
+	}
+	return median(v)
 }
 
 // steady is the median of the rounds' steady states.

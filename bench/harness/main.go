@@ -165,8 +165,9 @@ type child struct {
 	stdout  *tailBuffer
 	start   time.Time
 	wall    time.Duration
-	maxRSS  int64 // KiB
-	limited bool  // stopped at its time limit
+	maxRSS  int64         // KiB
+	cpu     time.Duration // user + system time of the child
+	limited bool          // stopped at its time limit
 	err     error
 }
 
@@ -213,6 +214,7 @@ func (c *child) wait(ctx context.Context, limit time.Duration) error {
 	if c.cmd.ProcessState != nil {
 		if ru, ok := c.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			c.maxRSS = ru.Maxrss
+			c.cpu = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
 		}
 	}
 	c.err = err

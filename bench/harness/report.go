@@ -141,9 +141,26 @@ func (r *report) targets(b *strings.Builder) {
 	if okFlat && flat < 0.8 {
 		flatVerdict = fmt.Sprintf("**missed**: %.0f%% slower at 1,000,000 devices than at 10,000 (20%% allowed)", 100*(1-flat))
 	}
-	fmt.Fprintf(b, "| events/s flat within 20%% from 10,000 to 1,000,000 devices | %s | steady events/s at 1,000,000 / at 10,000, the median of the rounds' ratios | %s |\n",
-		ratioOr(flat, okFlat), flatVerdict)
+	cpus := ""
+	if n := len(r.inproc); n >= 2 {
+		lo, okLo := r.inproc[0].steadyCPU()
+		hi, okHi := r.inproc[n-1].steadyCPU()
+		if okLo && okHi {
+			cpus = fmt.Sprintf(" (CPU an event at steady state: %.2f us at %s devices, %.2f at %s)",
+				lo, group(int64(r.inproc[0].devices)), hi, group(int64(r.inproc[n-1].devices)))
+		}
+	}
+	fmt.Fprintf(b, "| events/s flat within 20%% from 10,000 to 1,000,000 devices | %s%s | steady events/s at 1,000,000 / at 10,000, the median of the rounds' ratios | %s |\n",
+		ratioOr(flat, okFlat), cpus, flatVerdict)
 	b.WriteString("\n")
+}
+
+// cpuPerEvent spells CPU-us an event, or "-".
+func cpuPerEvent(us float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", us)
 }
 
 // flatness is steady events/s at 1,000,000 devices over that at 10,000:
@@ -218,27 +235,30 @@ func (r *report) inprocSection(b *strings.Builder) {
 		"without the set-up and the power-on burst; a size's figure is the median of its rounds. The rounds alternate between the sizes "+
 		"(every size's first round, then every size's second...), so that the machine's drift over the minutes falls on every size alike. "+
 		"*core-sim's time* is from the fleet's start to its end, as core-sim prints it; "+
-		"*wall* is the whole process, set-up of the fleet included.\n\n", plural(r.rounds(), "round"))
-	b.WriteString("| devices | round | command | virtual time | events | core-sim's time | events/s (whole run) | wall | max RSS | steady events/s |\n")
-	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		"*wall* is the whole process, set-up of the fleet included. *Steady CPU* is the longer run's user and system time beyond the shorter one's, "+
+		"over the events beyond: less swayed than events/s by what else the machine runs.\n\n", plural(r.rounds(), "round"))
+	b.WriteString("| devices | round | command | virtual time | events | core-sim's time | events/s (whole run) | wall | max RSS | steady events/s | steady CPU-us/event |\n")
+	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, f := range r.inproc {
 		st, ok := f.steady()
+		sc, scok := f.steadyCPU()
 		for ri, rd := range f.rounds {
 			rs, rok := rd.steady()
+			rc, rcok := rd.steadyCPU()
 			for i, run := range []runResult{rd.short, rd.long} {
-				steady := ""
+				steady, cpu := "", ""
 				if i == 1 {
-					steady = rate(rs, rok, "")
+					steady, cpu = rate(rs, rok, ""), cpuPerEvent(rc, rcok)
 				}
-				fmt.Fprintf(b, "| %s | %d | `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
+				fmt.Fprintf(b, "| %s | %d | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 					group(int64(f.devices)), ri+1, run.command, short(run.shape.duration), count(run.events, run.parsedOK),
 					dur(run.ran, run.parsedOK), rate(run.rate, run.parsedOK, ""), dur(run.wall, run.wall > 0)+limitNote(run),
-					mib(run.maxRSS, run.maxRSS > 0), steady)
+					mib(run.maxRSS, run.maxRSS > 0), steady, cpu)
 			}
 		}
-		fmt.Fprintf(b, "| %s | median | | | | | | | | **%s** |\n", group(int64(f.devices)), rate(st, ok, ""))
+		fmt.Fprintf(b, "| %s | median | | | | | | | | **%s** | **%s** |\n", group(int64(f.devices)), rate(st, ok, ""), cpuPerEvent(sc, scok))
 		if run := f.profiled; run.command != "" {
-			fmt.Fprintf(b, "| %s | profiled | `%s` | %s | %s | %s | %s | %s | %s | (not counted) |\n",
+			fmt.Fprintf(b, "| %s | profiled | `%s` | %s | %s | %s | %s | %s | %s | (not counted) | |\n",
 				group(int64(f.devices)), run.command, short(run.shape.duration), count(run.events, run.parsedOK),
 				dur(run.ran, run.parsedOK), rate(run.rate, run.parsedOK, ""), dur(run.wall, run.wall > 0)+limitNote(run),
 				mib(run.maxRSS, run.maxRSS > 0))

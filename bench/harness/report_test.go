@@ -57,3 +57,36 @@ func TestFlatnessByRounds(t *testing.T) {
 		t.Fatal("flatness without the 1,000,000-device size")
 	}
 }
+
+// The CPU an event at steady state is the long run's CPU beyond the short
+// one's over the events beyond, and a size's figure the rounds' median;
+// a round without CPU times or without a steady state has none.
+func TestSteadyCPU(t *testing.T) {
+	withCPU := func(extra int64, short, long time.Duration) fleetRound {
+		r := round(extra)
+		r.short.cpu, r.long.cpu = short, long
+		return r
+	}
+	f := fleetSize{devices: 10_000, rounds: []fleetRound{
+		withCPU(1000, time.Second, 3*time.Second),          // 2 s over 1,000 events: 2,000 us
+		withCPU(2000, time.Second, 2*time.Second),          // 500 us
+		withCPU(1000, 500*time.Millisecond, 2*time.Second), // 1,500 us
+	}}
+	if got, ok := f.rounds[0].steadyCPU(); !ok || got != 2000 {
+		t.Fatalf("round 1: %v, %v; want 2000", got, ok)
+	}
+	if got, ok := f.steadyCPU(); !ok || got != 1500 {
+		t.Fatalf("median: %v, %v; want 1500", got, ok)
+	}
+	f.rounds[2].long.cpu = 0
+	f.rounds[1].long.limited = true
+	if got, ok := f.steadyCPU(); !ok || got != 2000 {
+		t.Fatalf("without rounds 2 and 3: %v, %v; want 2000", got, ok)
+	}
+	if _, ok := (fleetSize{rounds: []fleetRound{round(10)}}).steadyCPU(); ok {
+		t.Fatal("a steady CPU from runs without CPU times")
+	}
+	if cpuPerEvent(2.345, true) != "2.35" || cpuPerEvent(0, false) != "-" {
+		t.Fatal("cpuPerEvent")
+	}
+}
