@@ -12,7 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
+	"github.com/core-sim/core-sim/internal/prefetch"
 	"github.com/core-sim/core-sim/sink"
 )
 
@@ -341,6 +343,10 @@ func (s *Stream) EmitUsage(u *Usage) error {
 	return nil
 }
 
+// factsAhead is how many events ahead the encoder prefetches a PDP
+// event's facts.
+const factsAhead = 4
+
 // encode runs on its own goroutine: events to records, records to the output.
 func (s *Stream) encode() {
 	defer close(s.encDone)
@@ -373,6 +379,13 @@ func (s *Stream) encode() {
 		for i := range j.items {
 			it := &j.items[i]
 			e := it.e
+			if k := i + factsAhead; k < len(j.items) {
+				// The session's facts a few events on were written by the
+				// simulation on the other core: ask for them now.
+				if f := j.items[k].pdp.Facts; f != nil {
+					prefetch.Pair(unsafe.Pointer(f))
+				}
+			}
 			if e == nil && plain {
 				p := &it.pdp
 				k, v := len(b.Keys), len(b.Buf)
