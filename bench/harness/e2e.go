@@ -219,21 +219,16 @@ func (f fleetRound) steadyCPU() (float64, bool) {
 }
 
 // steadyCPU is the median of the rounds' CPU-us an event.
-func (f fleetSize) steadyCPU() (float64, bool) {
-	var v []float64
-	for _, r := range f.rounds {
-		if s, ok := r.steadyCPU(); ok {
-			v = append(v, s)
-		}
-	}
-	return median(v)
-}
+func (f fleetSize) steadyCPU() (float64, bool) { return f.overRounds(fleetRound.steadyCPU) }
 
 // steady is the median of the rounds' steady states.
-func (f fleetSize) steady() (float64, bool) {
+func (f fleetSize) steady() (float64, bool) { return f.overRounds(fleetRound.steady) }
+
+// overRounds is the median of a figure over the rounds that have it.
+func (f fleetSize) overRounds(figure func(fleetRound) (float64, bool)) (float64, bool) {
 	var v []float64
 	for _, r := range f.rounds {
-		if s, ok := r.steady(); ok {
+		if s, ok := figure(r); ok {
 			v = append(v, s)
 		}
 	}
