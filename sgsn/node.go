@@ -20,12 +20,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 
 	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/gtpc"
 	"github.com/core-sim/core-sim/internal/flat"
+	"github.com/core-sim/core-sim/internal/prefetch"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/s6a"
 	"github.com/core-sim/core-sim/trace"
@@ -553,6 +555,39 @@ func pdpRejectReason(c gtpc.Cause, apn string) string {
 		return "the GGSN has no resources available"
 	}
 	return "the GGSN refused it"
+}
+
+// Warm hints what a Delete PDP Context of s reads, in the stages of
+// sim.Warmer: ahead 2 the session itself, ahead 1 its registration (the
+// session's pointer to it, loaded by the stage before). It only hints,
+// never waits: s.reg does not change once the session is open.
+func (s *Session) Warm(ahead int) {
+	switch ahead {
+	case 2:
+		prefetch.Pair(unsafe.Pointer(s))
+	case 1:
+		if r := s.reg; r != nil {
+			prefetch.Line(unsafe.Pointer(r))
+		}
+	}
+}
+
+// WarmCreate hints what CreatePDPContext for the IMSI reads first, in the
+// stages of sim.Warmer: ahead 2 the slot of the node's table of
+// registrations, ahead 1 the registration it points at (read from the
+// slot the stage before loaded).
+func (n *Node) WarmCreate(imsi string, ahead int) {
+	k := uint64(keyOf(imsi))
+	n.mu.Lock()
+	switch ahead {
+	case 2:
+		n.regs.Warm(k)
+	case 1:
+		if r, _ := n.regs.Get(k); r != nil {
+			prefetch.Line(unsafe.Pointer(r))
+		}
+	}
+	n.mu.Unlock()
 }
 
 // DeletePDPContext closes a session, reporting its volume: rx is what the

@@ -293,3 +293,41 @@ func BenchmarkQueue(b *testing.B) {
 		})
 	}
 }
+
+// warmer logs its Warm calls and actions: "w<kind>.<ahead>", "a<kind>".
+type warmer struct{ log *[]string }
+
+func (w warmer) Act(kind uint8) { *w.log = append(*w.log, "a"+strconv.Itoa(int(kind))) }
+func (w warmer) Warm(kind uint8, ahead int) {
+	*w.log = append(*w.log, "w"+strconv.Itoa(int(kind))+"."+strconv.Itoa(ahead))
+}
+
+// Each action of a bucket is warmed in stages, WarmAhead actions before
+// it runs down to the one just before, and every stage while exactly
+// that many actions are still to run before it.
+func TestWarmStagesRunAheadOfTheAction(t *testing.T) {
+	s := New(t0, Max)
+	var log []string
+	w := warmer{&log}
+	const n = 10
+	// One bucket's span, out of the one the clock starts in.
+	base := (t0.Add(10*time.Second).UnixNano()>>bucketShift + 1) << bucketShift
+	for i := n - 1; i >= 0; i-- { // scheduled out of order: the bucket sorts them
+		s.AtActor(time.Unix(0, base+int64(i)*int64(time.Millisecond)), w, uint8(i))
+	}
+	if err := s.Run(context.Background(), t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for p := 0; p < n; p++ {
+		for ahead := WarmAhead; ahead >= 1; ahead-- {
+			if p+ahead < n {
+				want = append(want, "w"+strconv.Itoa(p+ahead)+"."+strconv.Itoa(ahead))
+			}
+		}
+		want = append(want, "a"+strconv.Itoa(p))
+	}
+	if !slices.Equal(log, want) {
+		t.Fatalf("got  %v\nwant %v", log, want)
+	}
+}
