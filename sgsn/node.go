@@ -175,14 +175,15 @@ func (k digitsKey) String() string {
 
 // registration is what the node holds for one subscriber.
 type registration struct {
-	cs, ps bool      // registered on the S6a (VLR) and S6d (SGSN) side
-	gone   bool      // removed from the node's registrations (purged, cancelled)
-	msisdn digitsKey // from the ULA's subscription data
+	cs, ps bool   // registered on the S6a (VLR) and S6d (SGSN) side
+	gone   bool   // removed from the node's registrations (purged, cancelled)
+	msisdn string // from the ULA's subscription data: every Create PDP Context request carries it
 	// The open PDP contexts, in the order they were opened: the first in
 	// the registration itself (a device usually has one, and a million
-	// registrations' slices would each be a cache miss of their own).
+	// registrations' slices would each be a cache miss of their own); the
+	// others behind a pointer, which keeps a registration within 48 bytes.
 	first *Session
-	more  []*Session
+	more  *[]*Session
 }
 
 // add keeps s as the newest open session.
@@ -191,21 +192,27 @@ func (r *registration) add(s *Session) {
 		r.first = s
 		return
 	}
-	r.more = append(r.more, s)
+	if r.more == nil {
+		r.more = new([]*Session)
+	}
+	*r.more = append(*r.more, s)
 }
 
 // remove forgets s, if it is open.
 func (r *registration) remove(s *Session) {
 	if r.first == s {
 		r.first = nil
-		if len(r.more) > 0 {
-			r.first = r.more[0]
-			r.more = slices.Delete(r.more, 0, 1)
+		if r.more != nil && len(*r.more) > 0 {
+			r.first = (*r.more)[0]
+			*r.more = slices.Delete(*r.more, 0, 1)
 		}
 		return
 	}
-	if i := slices.Index(r.more, s); i >= 0 {
-		r.more = slices.Delete(r.more, i, i+1)
+	if r.more == nil {
+		return
+	}
+	if i := slices.Index(*r.more, s); i >= 0 {
+		*r.more = slices.Delete(*r.more, i, i+1)
 	}
 }
 
@@ -214,7 +221,10 @@ func (r *registration) take() []*Session {
 	if r.first == nil {
 		return nil
 	}
-	out := append([]*Session{r.first}, r.more...)
+	out := []*Session{r.first}
+	if r.more != nil {
+		out = append(out, *r.more...)
+	}
 	r.first, r.more = nil, nil
 	return out
 }
@@ -369,7 +379,10 @@ func (n *Node) updateLocation(ctx context.Context, ue UE, cs bool) error {
 		r.ps = true
 	}
 	if ans.Subscription != nil {
-		r.msisdn = keyOf(ans.Subscription.MSISDN)
+		r.msisdn = ""
+		if m := ans.Subscription.MSISDN; keyOf(m) != 0 { // digits only, as GTP's MSISDN IE carries
+			r.msisdn = m
+		}
 	}
 	n.mu.Unlock()
 	f := n.plat.Facts(ue.IMSI, ue.IMEI)
@@ -419,7 +432,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	registered := r != nil && r.ps
 	msisdn := ""
 	if r != nil {
-		msisdn = r.msisdn.String()
+		msisdn = r.msisdn
 	}
 	n.mu.Unlock()
 	if n.tr != nil {

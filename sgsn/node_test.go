@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/core-sim/core-sim/events"
 	"github.com/core-sim/core-sim/gtpc"
@@ -303,5 +305,45 @@ func TestSessionIDsAreRFC6733Shaped(t *testing.T) {
 		if got := n.sessionID("pur"); got != want {
 			t.Errorf("after %d: Session-Id %q, want %q", v, got, want)
 		}
+	}
+}
+
+// A registration keeps its open sessions oldest first through any mix of
+// opens and closes (the first in the registration, the rest behind a
+// pointer), and in at most 48 bytes.
+func TestRegistrationKeepsSessionsInOrder(t *testing.T) {
+	if sz := unsafe.Sizeof(registration{}); sz > 48 {
+		t.Errorf("a registration takes %d bytes, want at most 48 (a million of them are held)", sz)
+	}
+	s := make([]*Session, 5)
+	for i := range s {
+		s[i] = &Session{ggsnTEID: uint32(i)}
+	}
+	var r registration
+	if got := r.take(); got != nil {
+		t.Fatalf("empty registration took %v", got)
+	}
+	r.remove(s[0]) // not open: nothing happens
+	for _, x := range s {
+		r.add(x)
+	}
+	r.remove(s[0]) // the first: the next moves up
+	r.remove(s[3]) // one of the rest
+	r.remove(s[3]) // twice: nothing more
+	r.add(s[0])    // opened again: the newest
+	var teids []uint32
+	for _, x := range r.take() {
+		teids = append(teids, x.ggsnTEID)
+	}
+	if want := []uint32{1, 2, 4, 0}; !slices.Equal(teids, want) {
+		t.Fatalf("took sessions %v, want %v", teids, want)
+	}
+	if r.first != nil || r.more != nil || r.take() != nil {
+		t.Fatal("a registration still holds sessions after take")
+	}
+	r.add(s[2])
+	r.remove(s[2])
+	if r.first != nil || r.take() != nil {
+		t.Fatal("the only session, closed, is still held")
 	}
 }
