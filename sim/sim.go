@@ -62,10 +62,11 @@ type action struct {
 type Actor interface{ Act(kind uint8) }
 
 // Warmer is an Actor that can have what its next action reads loaded
-// into the caches ahead of it, in stages: the scheduler calls Warm(kind,
-// ahead) for the actions WarmAhead, ..., 2, 1 places before the one it is
-// about to run (the same action again at each stage, one action closer
-// each time), having loaded the action's slot before the first. A stage
+// into the caches ahead of it, in stages: about to run an action, the
+// scheduler calls Warm(kind, ahead) for each of the actions ahead =
+// WarmAhead, ..., 2, 1 places after it (so each action is warmed at every
+// stage in turn, one action closer each time), having loaded an action's
+// slot before its first stage. A stage
 // may read what the stage before it hinted (a device's fields, then the
 // session they point at), never more: an action's memory is a chain of
 // pointers, and a read of a link not yet in the caches is the wait Warm

@@ -125,8 +125,8 @@ func BenchmarkLookupMillion(b *testing.B) {
 }
 
 // Warm only hints: on the zero map and on grown ones, for keys held and
-// not (the largest included, whose probe starts at the table's end), the
-// map holds what it held.
+// not (the largest uint64 too, which no map can hold), the map holds what
+// it held.
 func TestWarmChangesNothing(t *testing.T) {
 	var m Map[uint32]
 	m.Warm(1)
