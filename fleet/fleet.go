@@ -809,22 +809,17 @@ func (d *device) closeSession() {
 
 // Warm hints what the device's next action reads, in the scheduler's
 // stages (sim.Warmer): first the device's first 128 bytes, then for a
-// session's end the session and its registration, for a session's start
-// the node's registration of the IMSI.
+// session's end the session and its registration. (Warming the node's
+// registration ahead of a session's start as well cost as much as it
+// saved: docs/scaling.md.)
 func (d *device) Warm(kind uint8, ahead int) {
 	if ahead == sim.WarmAhead {
 		prefetch.Pair(unsafe.Pointer(d))
 		return
 	}
-	switch kind {
-	case actSessionEnd:
+	if kind == actSessionEnd {
 		if s := d.session; s != nil {
 			s.Warm(ahead)
-		}
-	case actSessionTick:
-		if n, k := d.node, int(d.regProfile); n != nil && k >= 0 && k < len(d.Fleet.FirstIMSI) {
-			var buf [24]byte // the IMSI, on the stack (WarmCreate keeps nothing)
-			n.WarmCreate(string(appendAdd(buf[:0], d.Fleet.FirstIMSI[k], d.Index)), ahead)
 		}
 	}
 }

@@ -585,24 +585,6 @@ func (s *Session) Warm(ahead int) {
 	}
 }
 
-// WarmCreate hints what CreatePDPContext for the IMSI reads first, in the
-// stages of sim.Warmer: ahead 2 the slot of the node's table of
-// registrations, ahead 1 the registration it points at (read from the
-// slot the stage before loaded).
-func (n *Node) WarmCreate(imsi string, ahead int) {
-	k := uint64(keyOf(imsi))
-	n.mu.Lock()
-	switch ahead {
-	case 2:
-		n.regs.Warm(k)
-	case 1:
-		if r, _ := n.regs.Get(k); r != nil {
-			prefetch.Line(unsafe.Pointer(r))
-		}
-	}
-	n.mu.Unlock()
-}
-
 // DeletePDPContext closes a session, reporting its volume: rx is what the
 // device sent, tx what it received. Closing a session twice does nothing.
 func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.Bytes) error {

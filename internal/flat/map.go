@@ -11,9 +11,6 @@ package flat
 import (
 	"math"
 	"math/bits"
-	"unsafe"
-
-	"github.com/core-sim/core-sim/internal/prefetch"
 )
 
 // Map maps uint64 keys to values of V; every key but the largest uint64
@@ -38,14 +35,6 @@ const minSlots = 16
 // home is where key k's probe starts: Fibonacci hashing, so that keys in
 // a run (TEIDs, IMSIs of a range) spread over the table.
 func (m *Map[V]) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> m.shift) }
-
-// Warm hints the slot where k's probe starts to the caches (a lookup of
-// k soon after finds it there); it reads only the table's header.
-func (m *Map[V]) Warm(k uint64) {
-	if len(m.slots) > 0 {
-		prefetch.Line(unsafe.Pointer(&m.slots[m.home(k)]))
-	}
-}
 
 // Len is the number of keys.
 func (m *Map[V]) Len() int { return m.n }

@@ -123,32 +123,3 @@ func BenchmarkLookupMillion(b *testing.B) {
 		}
 	})
 }
-
-// Warm only hints: on the zero map and on grown ones, for keys held and
-// not (the largest uint64 too, which no map can hold), the map holds what
-// it held.
-func TestWarmChangesNothing(t *testing.T) {
-	var m Map[uint32]
-	m.Warm(1)
-	m.Warm(math.MaxUint64)
-	if m.Len() != 0 {
-		t.Fatalf("zero map: Len %d after Warm", m.Len())
-	}
-	for i := uint64(0); i < 5000; i++ {
-		m.Set(i*7, uint32(i))
-		for _, k := range []uint64{i * 7, i*7 + 1, math.MaxUint64, 0} {
-			m.Warm(k)
-		}
-	}
-	if m.Len() != 5000 {
-		t.Fatalf("Len %d, want 5000", m.Len())
-	}
-	for i := uint64(0); i < 5000; i++ {
-		if v, ok := m.Get(i * 7); !ok || v != uint32(i) {
-			t.Fatalf("Get(%d) = %d, %v after Warm", i*7, v, ok)
-		}
-		if _, ok := m.Get(i*7 + 1); ok {
-			t.Fatalf("Get(%d) found a key never set", i*7+1)
-		}
-	}
-}
