@@ -66,11 +66,10 @@ type Actor interface{ Act(kind uint8) }
 // scheduler calls Warm(kind, ahead) for each of the actions ahead =
 // WarmAhead, ..., 2, 1 places after it (so each action is warmed at every
 // stage in turn, one action closer each time), having loaded an action's
-// slot before its first stage. A stage
-// may read what the stage before it hinted (a device's fields, then the
-// session they point at), never more: an action's memory is a chain of
-// pointers, and a read of a link not yet in the caches is the wait Warm
-// is there to avoid. Even with 10,000 devices a session's end found the
+// slot before its first stage. A stage may read what the stage before
+// it hinted (a device's fields, then the session they point at), never
+// more: an action's memory is a chain of pointers, and a read of a link
+// not yet in the caches is the wait Warm is there to avoid. Even with 10,000 devices a session's end found the
 // session out of the caches (it was opened minutes of virtual time and
 // a hundred thousand events before); with a million most actions find
 // their device, its session and its registration there.
