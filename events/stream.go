@@ -71,6 +71,14 @@ type Stream struct {
 
 	mark, markSent int64 // Mark's time, and the last one handed to the encoder
 
+	// How many events the encoder has written (all of the first that
+	// many emitted): its goroutine's only write per batch, on a line of
+	// its own so that it does not take the simulation's fields above away
+	// from its processor.
+	_       [64]byte
+	encoded atomic.Int64
+	_       [56]byte
+
 	Statuses Statuses
 }
 
@@ -428,6 +436,7 @@ func (s *Stream) encode() {
 		} else {
 			eventSlices.Put(&done)
 		}
+		s.encoded.Add(int64(len(j.items))) // nothing of theirs is read from here on
 		clear(j.items)
 		items := j.items[:0]
 		itemSlices.Put(&items)
@@ -437,6 +446,12 @@ func (s *Stream) encode() {
 // Emitted is the number of events emitted so far; safe from any goroutine
 // and never blocked by a slow output.
 func (s *Stream) Emitted() int { return int(s.total.Load()) }
+
+// Encoded is the number of events the encoder is done with: the first
+// that many emitted (Emitted counts them the same way) are written, and
+// nothing a PDPEvent among them points to is read again. Safe from any
+// goroutine.
+func (s *Stream) Encoded() int { return int(s.encoded.Load()) }
 
 // Flush waits until every event emitted so far has been delivered by every
 // sink (or given up on) and returns the stream's error, if any.

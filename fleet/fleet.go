@@ -792,13 +792,18 @@ func (d *device) volume(start, at time.Duration) (total, rx int64) {
 	return total, total * int64(d.rxPct) / 100
 }
 
+// closeSession closes the open session and lets go of it (the node
+// reuses it once closed).
 func (d *device) closeSession() {
 	sess := d.session
-	if sess == nil || d.node == nil {
-		d.session = nil
+	if sess == nil {
 		return
 	}
 	d.session = nil
+	defer sess.Release()
+	if d.node == nil {
+		return
+	}
 	total, rx := d.volume(d.startAt, d.at())
 	d.r.usageClose(d, sess, total, rx)
 	err := d.node.DeletePDPContext(context.Background(), sess, events.Bytes(rx), events.Bytes(total-rx))

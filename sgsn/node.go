@@ -131,11 +131,12 @@ type Node struct {
 	// the fields above are read for every event on the stream's encoder
 	// goroutine, and a lock word beside them sent their line back and
 	// forth between the processors.
-	_    [64]byte
-	mu   sync.Mutex
-	regs flat.Map[*registration] // by digitsKey
-	ids  *counters
-	_    [64]byte
+	_     [64]byte
+	mu    sync.Mutex
+	regs  flat.Map[*registration] // by digitsKey
+	ids   *counters
+	freed freedSessions // closed sessions to reuse
+	_     [64]byte
 }
 
 // digitsKey holds a string of up to 19 decimal digits (an IMSI, an
@@ -234,7 +235,7 @@ type Session struct {
 	node     *Node
 	reg      *registration // the registration it was opened under
 	ggsnTEID uint32
-	closed   atomic.Bool
+	state    atomic.Uint32     // sessionClosing | sessionClosed | sessionReleased
 	subj     events.SubjectRef // where the platform's inventory has the subscriber
 
 	// What the context's events say of it (a million-device run holds
@@ -431,8 +432,12 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	r := n.reg(ue.IMSI, false)
 	registered := r != nil && r.ps
 	msisdn := ""
+	var s *Session // a closed one to reuse, if any is ready
 	if r != nil {
 		msisdn = r.msisdn
+		if registered {
+			s = n.freed.take(n.plat.Stream)
+		}
 	}
 	n.mu.Unlock()
 	if n.tr != nil {
@@ -474,18 +479,26 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
 	}
 	now := n.plat.Clock.Now().UnixNano()
-	s := &Session{node: n, reg: r, ggsnTEID: res.TEIDControl, facts: events.PDPFacts{Node: n.pdp,
+	if s == nil {
+		s = new(Session)
+	} else {
+		s.state.Store(0)
+	}
+	s.node, s.reg, s.ggsnTEID, s.subj = n, r, res.TEIDControl, events.SubjectRef{}
+	s.facts = events.PDPFacts{Node: n.pdp,
 		ID: int64(n.ids.of(uint64(n.ids.pdp.Add(1)))), Created: now, UEIP: res.EndUserAddress,
 		GGSNControl: res.GGSNControlAddr, GGSNUser: res.GGSNUserAddr, TEIDControl: teidC, TEIDData: teidU, RxTEID: res.TEIDData,
 		NSAPI: nsapi, RATType: uint8(ratGTP(ue.RAT)), LAC: int(ue.LAC), CI: int(ue.CI), APN: apn,
-		IMSI: ue.IMSI, IMEI: ue.IMEI, IMEISV: ue.IMEISV}}
+		IMSI: ue.IMSI, IMEI: ue.IMEI, IMEISV: ue.IMEISV}
 	n.mu.Lock()
 	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
 		r.add(s)
 		n.mu.Unlock()
 	} else {
-		// Cancelled while the request was in flight: close it again.
+		// Cancelled while the request was in flight: close it again (and
+		// reuse it: nobody else has it).
 		n.mu.Unlock()
+		s.state.Store(sessionReleased)
 		n.deleteAtGGSN(ctx, s, 0, 0)
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
@@ -603,9 +616,10 @@ func (n *Node) DeletePDPContext(ctx context.Context, s *Session, rx, tx events.B
 }
 
 func (n *Node) deleteAtGGSN(ctx context.Context, s *Session, rx, tx events.Bytes) error {
-	if s.closed.Swap(true) {
+	if s.state.Or(sessionClosing)&sessionClosing != 0 {
 		return nil
 	}
+	defer s.settle()
 	x := n.exchange()
 	defer n.done(x)
 	x.del = gtpc.DeletePDPContextRequest{TEID: s.ggsnTEID, NSAPI: s.facts.NSAPI, TeardownInd: true}

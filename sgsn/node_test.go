@@ -92,11 +92,18 @@ const known, unknown = "295050900000001", "295050900009999"
 func newTestNode(t *testing.T) (*Node, *fakeHSS, *fakeGn, *bytes.Buffer) {
 	t.Helper()
 	var out bytes.Buffer
+	n, hss, gn := newTestNodeTo(t, events.NewStream(&out))
+	return n, hss, gn, &out
+}
+
+// newTestNodeTo is newTestNode with the events going to stream.
+func newTestNodeTo(t *testing.T, stream *events.Stream) (*Node, *fakeHSS, *fakeGn) {
+	t.Helper()
 	plat := &platform.Platform{
 		Org: events.Organisation{ID: 1, Name: "org"}, World: world.Default(), Clock: fixedClock{},
 		Values:    scenarios.Platform{Region: "eu-west-1"},
 		Inventory: inventory{known: {EndpointID: 10, EndpointName: "tracker-1", ICCID: "8942310000000000016", MSISDN: "4236639000"}},
-		Stream:    events.NewStream(&out),
+		Stream:    stream,
 	}
 	hss := &fakeHSS{results: map[string]s6a.Result{unknown: s6a.ErrorUserUnknown}}
 	gn := &fakeGn{}
@@ -107,7 +114,7 @@ func newTestNode(t *testing.T) (*Node, *fakeHSS, *fakeGn, *bytes.Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n, hss, gn, &out
+	return n, hss, gn
 }
 
 type nopCloser struct{}

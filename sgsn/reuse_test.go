@@ -1,0 +1,190 @@
+package sgsn
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/s6a"
+	"github.com/core-sim/core-sim/sink"
+	"github.com/core-sim/core-sim/world"
+)
+
+// gatedOutput takes the encoder's batches only once its gate is open:
+// until then the encoder waits in Submit, done with none of its events.
+type gatedOutput struct {
+	gate   chan struct{}
+	mu     sync.Mutex
+	lines  []string
+	failed chan struct{}
+}
+
+func (o *gatedOutput) Submit(b *sink.Batch) {
+	<-o.gate
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lines = append(o.lines, strings.Split(strings.TrimSuffix(string(b.Buf), "\n"), "\n")...)
+}
+func (o *gatedOutput) Flush()                  {}
+func (o *gatedOutput) Close() error            { return nil }
+func (o *gatedOutput) Failed() <-chan struct{} { return o.failed }
+func (o *gatedOutput) Err() error              { return nil }
+func (o *gatedOutput) Wants(k sink.Kind) bool  { return k == sink.KindEvent }
+
+// pdpIDs are the pdp_context_id of every PDP event written, in order,
+// and the event types.
+func (o *gatedOutput) pdpIDs(t *testing.T) (ids []int64, types []int) {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, l := range o.lines {
+		var e struct {
+			Type   struct{ ID int } `json:"event_type"`
+			Detail struct {
+				PDP struct {
+					ID int64 `json:"pdp_context_id"`
+				} `json:"pdp_context"`
+			} `json:"detail"`
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("event %q: %v", l, err)
+		}
+		if e.Type.ID == int(events.TypeCreatePDPContext) || e.Type.ID == int(events.TypeDeletePDPContext) {
+			ids, types = append(ids, e.Detail.PDP.ID), append(types, e.Type.ID)
+		}
+	}
+	return ids, types
+}
+
+func (n *Node) freedLen() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.freed.q) - n.freed.head
+}
+
+// A closed session that its holder let go of is reused, oldest first,
+// but only once the stream's encoder has written the events that point to
+// it: while the encoder is held, every Create gets a session of its own
+// and the events written later still tell each session's own facts.
+func TestClosedSessionsAreReusedOnceEncoded(t *testing.T) {
+	out := &gatedOutput{gate: make(chan struct{}), failed: make(chan struct{})}
+	st := events.NewStreamTo(out, events.Format{})
+	n, _, _ := newTestNodeTo(t, st)
+	ctx := context.Background()
+	ue := UE{IMSI: known, IMEISV: "3569380356400101", RAT: world.UTRAN, LAC: 1001, CI: 7}
+	if err := n.UpdateLocation(ctx, ue); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.UpdateGPRSLocation(ctx, ue); err != nil {
+		t.Fatal(err)
+	}
+	cycle := func() *Session {
+		t.Helper()
+		s, err := n.CreatePDPContext(ctx, ue, "em")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.DeletePDPContext(ctx, s, 1000, 2000); err != nil {
+			t.Fatal(err)
+		}
+		s.Release()
+		return s
+	}
+	var held []*Session
+	for range 3 {
+		s := cycle()
+		for _, h := range held {
+			if s == h {
+				t.Fatal("a session was reused while the encoder had not written its events")
+			}
+		}
+		held = append(held, s)
+	}
+	if got := n.freedLen(); got != 3 {
+		t.Fatalf("%d sessions wait for reuse, want 3", got)
+	}
+	close(out.gate)
+	if err := st.Flush(); err != nil { // the encoder is done with all of them
+		t.Fatal(err)
+	}
+	ids, types := out.pdpIDs(t)
+	if len(ids) != 6 {
+		t.Fatalf("%d PDP events written, want 6", len(ids))
+	}
+	for i := 0; i < 6; i += 2 {
+		if types[i] != int(events.TypeCreatePDPContext) || types[i+1] != int(events.TypeDeletePDPContext) || ids[i] != ids[i+1] || (i > 0 && ids[i] == ids[i-2]) {
+			t.Fatalf("PDP events (type, pdp_context_id): %v %v; want each session's Create and Delete with its own id", types, ids)
+		}
+	}
+	last := ids[5]
+	for i := range 3 {
+		s, err := n.CreatePDPContext(ctx, ue, "em")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s != held[i] {
+			t.Fatalf("Create %d after the encoder caught up got a session other than the %d-th freed", i, i)
+		}
+		if s.state.Load() != 0 || s.reg == nil || s.facts.ID <= last {
+			t.Fatalf("reused session %d: state %d, registration %v, pdp id %d after %d", i, s.state.Load(), s.reg, s.facts.ID, last)
+		}
+		last = s.facts.ID
+	}
+	if s, _ := n.CreatePDPContext(ctx, ue, "em"); s == held[0] || s == held[1] || s == held[2] {
+		t.Fatal("a session open twice")
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A session is reused only when both its close is done and its holder let
+// go of it, in either order, and once however often it is let go of.
+func TestSessionReuseNeedsCloseAndRelease(t *testing.T) {
+	n, _, _, _ := newTestNode(t)
+	ctx := context.Background()
+	ue := UE{IMSI: known, RAT: world.UTRAN}
+	_ = n.UpdateLocation(ctx, ue)
+	_ = n.UpdateGPRSLocation(ctx, ue)
+	open := func() *Session {
+		t.Helper()
+		s, err := n.CreatePDPContext(ctx, ue, "em")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	s.Release() // let go of while open: the registration still has it
+	if n.freedLen() != 0 {
+		t.Fatal("an open session was queued for reuse")
+	}
+	_ = n.DeletePDPContext(ctx, s, 0, 0)
+	if n.freedLen() != 1 {
+		t.Fatal("a session closed after its release was not queued")
+	}
+	s = open()
+	_ = n.DeletePDPContext(ctx, s, 0, 0)
+	if n.freedLen() != 1 {
+		t.Fatal("a closed session still held was queued")
+	}
+	s.Release()
+	s.Release()
+	if n.freedLen() != 2 {
+		t.Fatalf("%d sessions queued after one was released twice, want 2", n.freedLen())
+	}
+	// Closed by the network (the HLR cancels), then let go of.
+	s = open()
+	n.CancelLocation(ctx, &s6a.CancelLocationRequest{IMSI: known, CancellationType: s6a.CancelSGSNUpdateProcedure})
+	if n.freedLen() != 2 {
+		t.Fatal("a session closed by a cancel but still held was queued")
+	}
+	_ = n.DeletePDPContext(ctx, s, 0, 0) // the holder's own close does nothing more
+	s.Release()
+	if n.freedLen() != 3 {
+		t.Fatal("a cancelled session let go of was not queued")
+	}
+}
