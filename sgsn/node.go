@@ -482,7 +482,10 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	if s == nil {
 		s = new(Session)
 	} else {
-		s.state.Store(0)
+		// Nobody else has it (it came from the node's queue, under n.mu):
+		// a plain store, which need not wait for the line as an atomic one
+		// does.
+		s.state = atomic.Uint32{}
 	}
 	s.node, s.reg, s.ggsnTEID, s.subj = n, r, res.TEIDControl, events.SubjectRef{}
 	s.facts = events.PDPFacts{Node: n.pdp,

@@ -1,6 +1,11 @@
 package sgsn
 
-import "github.com/core-sim/core-sim/events"
+import (
+	"unsafe"
+
+	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/internal/prefetch"
+)
 
 // Closed sessions are reused. A load run opens and closes hundreds of
 // thousands a second, and with a million devices a new one each time was
@@ -91,6 +96,12 @@ func (f *freedSessions) take(st *events.Stream) *Session {
 	}
 	s := f.q[f.head].s
 	f.q[f.head] = freed{}
-	f.head++
+	if f.head++; f.head < len(f.q) {
+		// The next Create's, most likely: with a million devices it left
+		// the caches since its close.
+		next := unsafe.Pointer(f.q[f.head].s)
+		prefetch.Pair(next)
+		prefetch.Pair(unsafe.Add(next, 128))
+	}
 	return s
 }
