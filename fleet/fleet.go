@@ -814,17 +814,23 @@ func (d *device) closeSession() {
 
 // Warm hints what the device's next action reads, in the scheduler's
 // stages (sim.Warmer): first the device's first 128 bytes, then for a
-// session's end the session and its registration. (Warming the node's
-// registration ahead of a session's start as well cost as much as it
-// saved: docs/scaling.md.)
+// session's end the session and its registration, for a session's start
+// the node's registration of it (found by the key of its IMSI, worked out
+// from the device's index: writing the IMSI out to find it cost as much
+// as the hint saved, docs/scaling.md).
 func (d *device) Warm(kind uint8, ahead int) {
 	if ahead == sim.WarmAhead {
 		prefetch.Pair(unsafe.Pointer(d))
 		return
 	}
-	if kind == actSessionEnd {
+	switch kind {
+	case actSessionEnd:
 		if s := d.session; s != nil {
 			s.Warm(ahead)
+		}
+	case actSessionTick:
+		if n := d.node; n != nil && d.session == nil {
+			n.WarmRegistration(d.Fleet.FirstIMSI[d.regProfile], d.Index, ahead)
 		}
 	}
 }

@@ -136,7 +136,11 @@ type Node struct {
 	regs  flat.Map[*registration] // by digitsKey
 	ids   *counters
 	freed freedSessions // closed sessions to reuse
-	_     [64]byte
+	warm  struct {      // WarmRegistration's last first IMSI and its key
+		first string
+		key   uint64
+	}
+	_ [64]byte
 }
 
 // digitsKey holds a string of up to 19 decimal digits (an IMSI, an
@@ -599,6 +603,35 @@ func (s *Session) Warm(ahead int) {
 			prefetch.Line(unsafe.Pointer(r))
 		}
 	}
+}
+
+// WarmRegistration hints what a Create PDP Context for the IMSI first
+// plus index (digits kept, as fleets number their devices) reads, in the
+// stages of sim.Warmer: ahead 2 the slot of the node's registrations
+// where its look-up starts, ahead 1 the registration the slot (loaded by
+// then) points to. It only hints.
+func (n *Node) WarmRegistration(first string, index, ahead int) {
+	n.mu.Lock()
+	k := n.warmKey(first, index)
+	switch ahead {
+	case 2:
+		n.regs.Warm(k)
+	case 1:
+		if r, _ := n.regs.Get(k); r != nil {
+			prefetch.Line(unsafe.Pointer(r))
+		}
+	}
+	n.mu.Unlock()
+}
+
+// warmKey is the key of the IMSI first plus index, when the sum keeps
+// first's number of digits, without writing it out: the key's value part
+// is the IMSI's value. Under n.mu.
+func (n *Node) warmKey(first string, index int) uint64 {
+	if first != n.warm.first {
+		n.warm.first, n.warm.key = first, uint64(keyOf(first))
+	}
+	return n.warm.key + uint64(index)<<5
 }
 
 // DeletePDPContext closes a session, reporting its volume: rx is what the

@@ -3,6 +3,8 @@ package sgsn
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -186,5 +188,36 @@ func TestSessionReuseNeedsCloseAndRelease(t *testing.T) {
 	s.Release()
 	if n.freedLen() != 3 {
 		t.Fatal("a cancelled session let go of was not queued")
+	}
+}
+
+// The key WarmRegistration hints is the one a Create PDP Context of that
+// IMSI looks up, for fleets' numbering (the first IMSI plus the device's
+// index), as the first IMSI changes from one call to the next; and the
+// hints find the registration without changing anything.
+func TestWarmRegistrationHintsTheCreatesKey(t *testing.T) {
+	n, _, _, _ := newTestNode(t)
+	for _, c := range []struct {
+		first string
+		index int
+	}{{"295050000000001", 0}, {"295050000000001", 12345}, {"001010123456789", 9876543}, {"295050000000001", 99}, {"0010", 5}} {
+		v, _ := strconv.ParseUint(c.first, 10, 64)
+		imsi := fmt.Sprintf("%0*d", len(c.first), v+uint64(c.index))
+		if got, want := n.warmKey(c.first, c.index), uint64(keyOf(imsi)); got != want {
+			t.Errorf("warm key of %s plus %d: %#x, want %#x (IMSI %s)", c.first, c.index, got, want, imsi)
+		}
+	}
+	ctx := context.Background()
+	ue := UE{IMSI: known, RAT: world.UTRAN}
+	_ = n.UpdateLocation(ctx, ue)
+	_ = n.UpdateGPRSLocation(ctx, ue)
+	for ahead := 3; ahead >= 0; ahead-- {
+		n.WarmRegistration("295050900000000", 1, ahead)
+	}
+	if cs, ps := n.Registered(known); !cs || !ps {
+		t.Fatalf("after the hints: cs=%v ps=%v", cs, ps)
+	}
+	if k := n.warmKey("295050900000000", 1); k != uint64(keyOf(known)) {
+		t.Fatalf("the hints' key %#x is not the registration's %#x", k, uint64(keyOf(known)))
 	}
 }

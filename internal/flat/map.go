@@ -11,6 +11,9 @@ package flat
 import (
 	"math"
 	"math/bits"
+	"unsafe"
+
+	"github.com/core-sim/core-sim/internal/prefetch"
 )
 
 // Map maps uint64 keys to values of V; every key but the largest uint64
@@ -38,6 +41,14 @@ func (m *Map[V]) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> m.s
 
 // Len is the number of keys.
 func (m *Map[V]) Len() int { return m.n }
+
+// Warm hints the slot where a look-up of k starts (sim.Warmer's stages:
+// a Get of k a little later finds it in the cache). It only hints.
+func (m *Map[V]) Warm(k uint64) {
+	if len(m.slots) > 0 {
+		prefetch.Line(unsafe.Pointer(&m.slots[m.home(k)]))
+	}
+}
 
 // Get is the value of k and whether k is in m.
 func (m *Map[V]) Get(k uint64) (V, bool) {

@@ -123,3 +123,23 @@ func BenchmarkLookupMillion(b *testing.B) {
 		}
 	})
 }
+
+// Warm hints any key, on an empty map or a full one, and changes nothing.
+func TestWarmChangesNothing(t *testing.T) {
+	var m Map[int]
+	m.Warm(7) // no slots yet
+	for k := range uint64(100) {
+		m.Set(k, int(k))
+	}
+	for _, k := range []uint64{0, 99, 100, 1 << 40, math.MaxUint64} {
+		m.Warm(k)
+	}
+	if m.Len() != 100 {
+		t.Fatalf("%d entries after the hints, want 100", m.Len())
+	}
+	for k := range uint64(100) {
+		if v, ok := m.Get(k); !ok || v != int(k) {
+			t.Fatalf("Get(%d) = %d, %v after the hints", k, v, ok)
+		}
+	}
+}
