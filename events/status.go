@@ -60,6 +60,13 @@ func (s *Statuses) set(id int64, st Status) {
 	s.mu.Unlock()
 }
 
+// Warm hints the status of endpoint id, which an event will soon move.
+func (s *Statuses) Warm(id int64) {
+	s.mu.Lock()
+	s.m.Warm(id)
+	s.mu.Unlock()
+}
+
 // Of returns the status of one endpoint.
 func (s *Statuses) Of(endpointID int64) Status {
 	s.mu.Lock()

@@ -49,6 +49,10 @@ type Device struct {
 	Index int // 0-based within the fleet
 }
 
+// EndpointID is the platform's endpoint of the device as the fleet numbers
+// it: the fleet's first endpoint id plus the device's index.
+func (d *Device) EndpointID() int64 { return d.Fleet.FirstEndpointID + int64(d.Index) }
+
 // IMSI is the device's IMSI of the SIM's k-th profile.
 func (d *Device) IMSI(k int) string { return Add(d.Fleet.FirstIMSI[k], d.Index) }
 
@@ -817,7 +821,8 @@ func (d *device) closeSession() {
 // session's end the session and its registration, for a session's start
 // the node's registration of it (found by the key of its IMSI, worked out
 // from the device's index: writing the IMSI out to find it cost as much
-// as the hint saved, docs/scaling.md).
+// as the hint saved, docs/scaling.md); for both, two ahead, the platform's
+// address and status of its endpoint.
 func (d *device) Warm(kind uint8, ahead int) {
 	if ahead == sim.WarmAhead {
 		prefetch.Pair(unsafe.Pointer(d))
@@ -827,10 +832,16 @@ func (d *device) Warm(kind uint8, ahead int) {
 	case actSessionEnd:
 		if s := d.session; s != nil {
 			s.Warm(ahead)
+			if n := d.node; n != nil && ahead == 2 {
+				n.WarmEndpoint(d.EndpointID())
+			}
 		}
 	case actSessionTick:
 		if n := d.node; n != nil && d.session == nil {
 			n.WarmRegistration(d.Fleet.FirstIMSI[d.regProfile], d.Index, ahead)
+			if ahead == 2 {
+				n.WarmEndpoint(d.EndpointID())
+			}
 		}
 	}
 }

@@ -213,6 +213,18 @@ func (p *Platform) EmitPDP(e *events.PDPEvent) error {
 	return nil
 }
 
+// WarmEndpoint hints what a PDP context event of endpoint id reads and
+// writes of the platform's tables (its address, its status). It only
+// hints.
+func (p *Platform) WarmEndpoint(id int64) {
+	p.mu.Lock()
+	p.ips.Warm(id)
+	p.mu.Unlock()
+	if p.Stream != nil {
+		p.Stream.Statuses.Warm(id)
+	}
+}
+
 // endpointIP is the last UE address of endpoint id, if any.
 func (p *Platform) endpointIP(id int64) netip.Addr {
 	p.mu.Lock()

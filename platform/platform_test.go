@@ -49,3 +49,29 @@ func TestSubjectAndEndpointIP(t *testing.T) {
 		t.Errorf("operator %+v", eo)
 	}
 }
+
+// WarmEndpoint only hints: an endpoint's address and status read the same
+// after hints for it and for ids the tables never held, and a platform
+// without a stream takes them too.
+func TestWarmEndpointChangesNothing(t *testing.T) {
+	p := &Platform{World: world.Default(), Inventory: inv{}, Stream: events.NewStream(&bytes.Buffer{})}
+	ip := netip.MustParseAddr("10.192.0.9")
+	p.setIP(7, ip)
+	p.Stream.Statuses.Apply(&events.Event{Status: events.StatusOnline, Endpoint: &events.Endpoint{ID: 7}})
+	for _, id := range []int64{7, 0, -1, 1 << 40, 4096 * 5} {
+		p.WarmEndpoint(id)
+	}
+	if got := p.endpointIP(7); got != ip {
+		t.Fatalf("endpoint 7's address %v after the hints, want %v", got, ip)
+	}
+	if got := p.endpointIP(8); got.IsValid() {
+		t.Fatalf("endpoint 8 has address %v after the hints", got)
+	}
+	if st := p.Stream.Statuses.Of(7); st != events.StatusOnline {
+		t.Fatalf("endpoint 7 is %v after the hints", st)
+	}
+	if c := p.Stream.Statuses.Count(); len(c) != 1 || c[events.StatusOnline] != 1 {
+		t.Fatalf("statuses %v after the hints", c)
+	}
+	(&Platform{}).WarmEndpoint(7)
+}

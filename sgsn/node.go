@@ -624,6 +624,10 @@ func (n *Node) WarmRegistration(first string, index, ahead int) {
 	n.mu.Unlock()
 }
 
+// WarmEndpoint hints what a Create or Delete PDP Context of endpoint id
+// reads of the platform's tables.
+func (n *Node) WarmEndpoint(id int64) { n.plat.WarmEndpoint(id) }
+
 // warmKey is the key of the IMSI first plus index, when the sum keeps
 // first's number of digits, without writing it out: the key's value part
 // is the IMSI's value. Under n.mu.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/core-sim/core-sim/events"
+	"github.com/core-sim/core-sim/fleet"
 	"github.com/core-sim/core-sim/internal/digits"
 	"github.com/core-sim/core-sim/platform"
 	"github.com/core-sim/core-sim/scenarios"
@@ -85,4 +86,35 @@ func addDigits(t *testing.T, first string, n int) string {
 		t.Fatalf("%s + %d needs more digits", first, n)
 	}
 	return string(b)
+}
+
+// The endpoint a device's session hints ahead of its events (Device.
+// EndpointID, fleet.device.Warm) is the one its events are about, for every profile's IMSI of every device of
+// the default scenario.
+func TestDevicesHintTheirEventsEndpoint(t *testing.T) {
+	sc, err := scenarios.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := newStore(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plat := &platform.Platform{Inventory: store}
+	n := 0
+	for _, d := range fleet.Devices(sc) {
+		for _, imsi := range d.IMSIs() {
+			ref := plat.SubjectRef(imsi)
+			if ref.Book == nil {
+				continue // an IMSI the platform does not know: its events have no endpoint
+			}
+			if got, hint := ref.EndpointID(), d.EndpointID(); got != hint {
+				t.Fatalf("device %d of fleet %s, IMSI %s: events about endpoint %d, the hint is for %d", d.Index, d.Fleet.Name, imsi, got, hint)
+			}
+			n++
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d known IMSIs checked", n)
+	}
 }

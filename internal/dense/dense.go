@@ -6,6 +6,12 @@
 // to a map.
 package dense
 
+import (
+	"unsafe"
+
+	"github.com/core-sim/core-sim/internal/prefetch"
+)
+
 const (
 	pageBits = 12
 	pageSize = 1 << pageBits
@@ -29,6 +35,16 @@ func (t *Table[V]) Get(id int64) V {
 		return zero
 	}
 	return t.far[id]
+}
+
+// Warm hints the value of id (sim.Warmer's stages: a Get or Set of id a
+// little later finds it in the cache). It only hints.
+func (t *Table[V]) Warm(id int64) {
+	if p := uint64(id) >> pageBits; p < uint64(len(t.pages)) {
+		if pg := t.pages[p]; pg != nil {
+			prefetch.Line(unsafe.Pointer(&pg[id&(pageSize-1)]))
+		}
+	}
 }
 
 // Set sets the value of id; the zero value removes it.

@@ -54,3 +54,21 @@ func BenchmarkTableGet(b *testing.B) {
 	}
 	_ = sum
 }
+
+// Warm hints any id, in the pages or not, of a page or not, and changes
+// nothing.
+func TestWarmChangesNothing(t *testing.T) {
+	var tb Table[uint32]
+	tb.Warm(5) // no pages yet
+	tb.Set(3, 30)
+	tb.Set(pageSize*3+1, 31)
+	tb.Set(-4, 32)
+	for _, id := range []int64{0, 3, pageSize, pageSize*3 + 1, -4, math.MaxInt64, math.MinInt64} {
+		tb.Warm(id)
+	}
+	for id, want := range map[int64]uint32{3: 30, pageSize*3 + 1: 31, -4: 32, 4: 0, pageSize: 0} {
+		if got := tb.Get(id); got != want {
+			t.Fatalf("Get(%d) = %d after the hints, want %d", id, got, want)
+		}
+	}
+}
