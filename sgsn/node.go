@@ -436,7 +436,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	r := n.reg(ue.IMSI, false)
 	registered := r != nil && r.ps
 	msisdn := ""
-	var s *Session // a closed one to reuse, if any is ready
+	var s *Session // a closed one to reuse, if any is ready (left to the collector if the Create fails)
 	if r != nil {
 		msisdn = r.msisdn
 		if registered {

@@ -88,9 +88,9 @@ func addDigits(t *testing.T, first string, n int) string {
 	return string(b)
 }
 
-// The endpoint a device's session hints ahead of its events (Device.
-// EndpointID, fleet.device.Warm) is the one its events are about, for every profile's IMSI of every device of
-// the default scenario.
+// The endpoint a device's session hints ahead of its events
+// (Device.EndpointID, fleet.device.Warm) is the one its events are about,
+// for every profile's IMSI of every device of the default scenario.
 func TestDevicesHintTheirEventsEndpoint(t *testing.T) {
 	sc, err := scenarios.Default()
 	if err != nil {
