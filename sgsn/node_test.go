@@ -139,16 +139,24 @@ func decodeEvents(t *testing.T, b *bytes.Buffer) []map[string]any {
 
 func eventType(e map[string]any) int { return int(e["event_type"].(map[string]any)["id"].(float64)) }
 
-func TestFullCycleEmitsEventsInOrder(t *testing.T) {
-	n, hss, gn, out := newTestNode(t)
+// register registers ue at n on both sides (Update Location, Update GPRS
+// Location).
+func register(t *testing.T, n *Node, ue UE) {
+	t.Helper()
 	ctx := context.Background()
-	ue := UE{IMSI: known, IMEISV: "3569380356400101", RAT: world.UTRAN, LAC: 1001, CI: 7}
 	if err := n.UpdateLocation(ctx, ue); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.UpdateGPRSLocation(ctx, ue); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestFullCycleEmitsEventsInOrder(t *testing.T) {
+	n, hss, gn, out := newTestNode(t)
+	ctx := context.Background()
+	ue := UE{IMSI: known, IMEISV: "3569380356400101", RAT: world.UTRAN, LAC: 1001, CI: 7}
+	register(t, n, ue)
 	s, err := n.CreatePDPContext(ctx, ue, "em")
 	if err != nil {
 		t.Fatal(err)

@@ -77,18 +77,10 @@ func TestClosedSessionsAreReusedOnceEncoded(t *testing.T) {
 	n, _, _ := newTestNodeTo(t, st)
 	ctx := context.Background()
 	ue := UE{IMSI: known, IMEISV: "3569380356400101", RAT: world.UTRAN, LAC: 1001, CI: 7}
-	if err := n.UpdateLocation(ctx, ue); err != nil {
-		t.Fatal(err)
-	}
-	if err := n.UpdateGPRSLocation(ctx, ue); err != nil {
-		t.Fatal(err)
-	}
+	register(t, n, ue)
 	cycle := func() *Session {
 		t.Helper()
-		s, err := n.CreatePDPContext(ctx, ue, "em")
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustCreate(t, n, ue)
 		if err := n.DeletePDPContext(ctx, s, 1000, 2000); err != nil {
 			t.Fatal(err)
 		}
@@ -149,16 +141,8 @@ func TestSessionReuseNeedsCloseAndRelease(t *testing.T) {
 	n, _, _, _ := newTestNode(t)
 	ctx := context.Background()
 	ue := UE{IMSI: known, RAT: world.UTRAN}
-	_ = n.UpdateLocation(ctx, ue)
-	_ = n.UpdateGPRSLocation(ctx, ue)
-	open := func() *Session {
-		t.Helper()
-		s, err := n.CreatePDPContext(ctx, ue, "em")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	register(t, n, ue)
+	open := func() *Session { t.Helper(); return mustCreate(t, n, ue) }
 	s := open()
 	s.Release() // let go of while open: the registration still has it
 	if n.freedLen() != 0 {
@@ -207,10 +191,7 @@ func TestWarmRegistrationHintsTheCreatesKey(t *testing.T) {
 			t.Errorf("warm key of %s plus %d: %#x, want %#x (IMSI %s)", c.first, c.index, got, want, imsi)
 		}
 	}
-	ctx := context.Background()
-	ue := UE{IMSI: known, RAT: world.UTRAN}
-	_ = n.UpdateLocation(ctx, ue)
-	_ = n.UpdateGPRSLocation(ctx, ue)
+	register(t, n, UE{IMSI: known, RAT: world.UTRAN})
 	for ahead := 3; ahead >= 0; ahead-- {
 		n.WarmRegistration("295050900000000", 1, ahead)
 	}
@@ -220,4 +201,14 @@ func TestWarmRegistrationHintsTheCreatesKey(t *testing.T) {
 	if k := n.warmKey("295050900000000", 1); k != uint64(keyOf(known)) {
 		t.Fatalf("the hints' key %#x is not the registration's %#x", k, uint64(keyOf(known)))
 	}
+}
+
+// mustCreate opens a session of ue at n on the APN em.
+func mustCreate(t *testing.T, n *Node, ue UE) *Session {
+	t.Helper()
+	s, err := n.CreatePDPContext(context.Background(), ue, "em")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

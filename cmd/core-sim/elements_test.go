@@ -46,11 +46,7 @@ fleets:
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := newStore(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plat := &platform.Platform{Inventory: store}
+	plat := inventoryOf(t, sc)
 	n := 0
 	for _, subs := range sc.Subscribers() {
 		for i := range subs.Count {
@@ -96,11 +92,7 @@ func TestDevicesHintTheirEventsEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := newStore(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plat := &platform.Platform{Inventory: store}
+	plat := inventoryOf(t, sc)
 	n := 0
 	for _, d := range fleet.Devices(sc) {
 		for _, imsi := range d.IMSIs() {
@@ -117,4 +109,14 @@ func TestDevicesHintTheirEventsEndpoint(t *testing.T) {
 	if n < 100 {
 		t.Fatalf("only %d known IMSIs checked", n)
 	}
+}
+
+// inventoryOf is a platform with the scenario's inventory, as run builds it.
+func inventoryOf(t *testing.T, sc *scenarios.Scenario) *platform.Platform {
+	t.Helper()
+	store, err := newStore(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &platform.Platform{Inventory: store}
 }
