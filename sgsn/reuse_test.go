@@ -138,7 +138,10 @@ func TestClosedSessionsAreReusedOnceEncoded(t *testing.T) {
 // A session is reused only when both its close is done and its holder let
 // go of it, in either order, and once however often it is let go of.
 func TestSessionReuseNeedsCloseAndRelease(t *testing.T) {
-	n, _, _, _ := newTestNode(t)
+	// The encoder is held throughout: nothing queued is taken back out.
+	out := &gatedOutput{gate: make(chan struct{}), failed: make(chan struct{})}
+	t.Cleanup(func() { close(out.gate) })
+	n, _, _ := newTestNodeTo(t, events.NewStreamTo(out, events.Format{}))
 	ctx := context.Background()
 	ue := UE{IMSI: known, RAT: world.UTRAN}
 	register(t, n, ue)
