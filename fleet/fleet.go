@@ -822,7 +822,9 @@ func (d *device) closeSession() {
 // the node's registration of it (found by the key of its IMSI, worked out
 // from the device's index: writing the IMSI out to find it cost as much
 // as the hint saved, docs/scaling.md); for both, two ahead, the platform's
-// address and status of its endpoint.
+// address and status of its endpoint, and the GGSN's look-ups of the
+// context (its subscriber's slot two ahead, for an end its TEID's one
+// ahead) when the GGSN is in process and holds enough contexts to miss.
 func (d *device) Warm(kind uint8, ahead int) {
 	if ahead == sim.WarmAhead {
 		prefetch.Pair(unsafe.Pointer(d))
@@ -832,8 +834,11 @@ func (d *device) Warm(kind uint8, ahead int) {
 	case actSessionEnd:
 		if s := d.session; s != nil {
 			s.Warm(ahead)
-			if n := d.node; n != nil && ahead == 2 {
-				n.WarmEndpoint(d.EndpointID())
+			if n := d.node; n != nil {
+				n.WarmClose(s, d.Fleet.FirstIMSI[d.regProfile], d.Index, ahead)
+				if ahead == 2 {
+					n.WarmEndpoint(d.EndpointID())
+				}
 			}
 		}
 	case actSessionTick:

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/core-sim/core-sim/gtpc"
 	"github.com/core-sim/core-sim/internal/flat"
@@ -97,7 +98,14 @@ type GGSN struct {
 	nextCID      uint32
 	lane         uint32 // allocations are lane modulo step
 	step         uint32
+	warms        atomic.Bool // it has held warmFrom contexts at once: hints pay
 }
+
+// warmFrom is how many contexts the GGSN holds at once before its hints
+// (WarmSubscriber, WarmContext, the next TEID's slot) are given: with
+// fewer its tables stay in the caches, and hints only cost (at 10,000
+// devices about 2,000 are open at once, at a million about 200,000).
+const warmFrom = 1 << 14
 
 type subscriberKey struct {
 	imsi  uint64 // the IMSI's digits and their count (keyOf), or 0
@@ -151,6 +159,41 @@ func (g *GGSN) deleteSub(k subscriberKey) {
 	} else {
 		delete(g.byOther, k)
 	}
+}
+
+// Warms says whether the GGSN's hints do anything: only once it has held
+// so many contexts at once that its tables outgrow the caches.
+func (g *GGSN) Warms() bool { return g.warms.Load() }
+
+// WarmSubscriber hints where the look-up of the context of the IMSI whose
+// digits are value (digits of them, leading zeros counted) and NSAPI
+// nsapi starts: what a Create or a Delete for it reads first of the
+// GGSN's tables, and with a million contexts a miss of the caches. It
+// only hints; an IMSI keyed otherwise is not hinted.
+func (g *GGSN) WarmSubscriber(value uint64, digits int, nsapi uint8) {
+	if digits < 1 || digits > 15 || !g.warms.Load() {
+		return
+	}
+	g.mu.Lock()
+	g.bySub.Warm(digitsWord(value, digits, nsapi))
+	g.mu.Unlock()
+}
+
+// digitsWord is keyOf(imsi, nsapi).word() of the IMSI of digits digits
+// whose value is value, without writing it out.
+func digitsWord(value uint64, digits int, nsapi uint8) uint64 {
+	return subscriberKey{imsi: value<<4 | uint64(digits), nsapi: nsapi}.word()
+}
+
+// WarmContext hints where the look-up of the context with control TEID
+// teid starts: what a Delete of it reads first. It only hints.
+func (g *GGSN) WarmContext(teid uint32) {
+	if !g.warms.Load() {
+		return
+	}
+	g.mu.Lock()
+	g.byTEID.Warm(uint64(teid))
+	g.mu.Unlock()
 }
 
 // teidData marks our user-plane TEID: the control TEID with the top bit set,
@@ -344,7 +387,9 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 		g.freeCtxs = g.freeCtxs[:n-1]
 	} else {
 		slot = g.nCtxs
-		g.nCtxs++
+		if g.nCtxs++; g.nCtxs == warmFrom {
+			g.warms.Store(true)
+		}
 		if int(slot>>ctxChunkBits) == len(g.ctxs) {
 			g.ctxs = append(g.ctxs, make([]PDPContext, ctxChunk))
 		}
@@ -360,6 +405,11 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 	}
 	g.byTEID.Set(uint64(teid), slot)
 	g.setSub(sub, teid)
+	if !g.teidsWrapped && g.nCtxs >= warmFrom {
+		// The next Create's TEID is known: its slot, a miss of the caches
+		// with a million contexts, loads while the caller goes on.
+		g.byTEID.Warm(uint64(g.nextTEID + g.step))
+	}
 
 	res.Cause = gtpc.CauseRequestAccepted
 	res.TEIDControl = c.TEIDControl

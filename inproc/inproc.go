@@ -83,6 +83,9 @@ func (h *HLR) PurgeUE(_ context.Context, req *s6a.PurgeUERequest) (*s6a.PurgeUEA
 	return h.core.PurgeUE(req), nil
 }
 
+// The in-process GGSN takes the SGSN's hints.
+var _ sgsn.GnWarmer = (*GGSN)(nil)
+
 // GGSN hands Gn requests to a GGSN core.
 type GGSN struct {
 	core *ggsn.GGSN
@@ -108,6 +111,19 @@ func (g *GGSN) CreatePDPContextInto(_ context.Context, _ netip.AddrPort, req *gt
 	g.core.CreatePDPContextInto(g.peer, req, res)
 	return nil
 }
+
+// Warms says whether the GGSN's hints do anything (sgsn.GnWarmer).
+func (g *GGSN) Warms() bool { return g.core.Warms() }
+
+// WarmSubscriber hints the GGSN's look-up of an IMSI's context
+// (sgsn.GnWarmer).
+func (g *GGSN) WarmSubscriber(value uint64, digits int, nsapi uint8) {
+	g.core.WarmSubscriber(value, digits, nsapi)
+}
+
+// WarmContext hints the GGSN's look-up of a context by its control TEID
+// (sgsn.GnWarmer).
+func (g *GGSN) WarmContext(teid uint32) { g.core.WarmContext(teid) }
 
 // DeletePDPContextInto decides a Delete PDP Context Request into res.
 func (g *GGSN) DeletePDPContextInto(_ context.Context, _ netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) error {

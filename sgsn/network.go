@@ -115,6 +115,7 @@ func (nw *Network) Node(ctx context.Context, plmn string) (*Node, error) {
 		n.gn = tracedGn{Gn: n.gn, t: n.tr}
 	}
 	n.into, _ = n.gn.(GnInto)
+	n.gw, _ = n.gn.(GnWarmer)
 	nw.nodes[plmn] = n
 	nw.closers = append(nw.closers, closer)
 	n.log.Info("serving node up", zap.String("operator", op.Name), zap.String("plmn", plmn), zap.String("number", n.ID.Number))

@@ -54,6 +54,17 @@ type GnInto interface {
 	DeletePDPContextInto(ctx context.Context, peer netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) error
 }
 
+// GnWarmer is a Gn whose GGSN takes hints of what a Create or Delete PDP
+// Context will read (the in-process transport, whose GGSN shares the
+// simulation's processor): the slot of the subscriber's context, found by
+// the IMSI's digits as a number, and that of a context by its control
+// TEID. Hints only: they never change an answer.
+type GnWarmer interface {
+	Warms() bool // whether hints do anything now: a cheap check
+	WarmSubscriber(value uint64, digits int, nsapi uint8)
+	WarmContext(teid uint32)
+}
+
 // Errors a device sees besides a rejection.
 var (
 	ErrNotRegistered = errors.New("sgsn: subscriber not registered at this node")
@@ -116,6 +127,7 @@ type Node struct {
 	hss     HSS
 	gn      Gn
 	into    GnInto                   // gn, if it is one
+	gw      GnWarmer                 // gn, if it is one
 	spare   atomic.Pointer[exchange] // with into: an exchange to reuse
 	plat    *platform.Platform
 	log     *zap.Logger
@@ -454,7 +466,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s at %s: %w", ue.IMSI, n.Operator.Name, ErrNotRegistered)
 	}
 	teidC, teidU := uint32(n.ids.of(uint64(n.ids.teid.Add(1)))), uint32(n.ids.of(uint64(n.ids.teid.Add(1))))
-	const nsapi = 5
+	const nsapi = pdpNSAPI
 	x := n.exchange()
 	defer n.done(x)
 	x.create = gtpc.CreatePDPContextRequest{
@@ -520,6 +532,9 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	// the platform gives the endpoint the context's address.
 	return s, n.plat.EmitPDP(&events.PDPEvent{Type: events.TypeCreatePDPContext, At: now, Facts: &s.facts, Subject: s.subj})
 }
+
+// pdpNSAPI is the NSAPI of the one PDP context a device opens.
+const pdpNSAPI = 5
 
 // exchange holds the messages of one Create or Delete PDP Context, for
 // reuse: a load run makes hundreds of thousands a second, and an
@@ -622,6 +637,29 @@ func (n *Node) WarmRegistration(first string, index, ahead int) {
 		}
 	}
 	n.mu.Unlock()
+	if ahead == 2 && n.gw != nil && n.gw.Warms() {
+		n.gw.WarmSubscriber(k>>5, int(k&31), pdpNSAPI)
+	}
+}
+
+// WarmClose hints what the GGSN reads to close s, in the stages of
+// sim.Warmer: ahead 2 the slot of its subscriber's context (by the IMSI
+// first plus index, as WarmRegistration finds it), ahead 1 that of the
+// context by its control TEID (read from s, whose line the stage before
+// hinted). It only hints, and only with a GGSN that takes hints.
+func (n *Node) WarmClose(s *Session, first string, index, ahead int) {
+	if n.gw == nil || !n.gw.Warms() {
+		return
+	}
+	switch ahead {
+	case 2:
+		n.mu.Lock()
+		k := n.warmKey(first, index)
+		n.mu.Unlock()
+		n.gw.WarmSubscriber(k>>5, int(k&31), pdpNSAPI)
+	case 1:
+		n.gw.WarmContext(s.ggsnTEID)
+	}
 }
 
 // WarmEndpoint hints what a Create or Delete PDP Context of endpoint id

@@ -215,3 +215,49 @@ func mustCreate(t *testing.T, n *Node, ue UE) *Session {
 	}
 	return s
 }
+
+// warmRecorder is a GnWarmer that records the hints it is given.
+type warmRecorder struct {
+	warms bool
+	got   []string
+}
+
+func (w *warmRecorder) Warms() bool { return w.warms }
+func (w *warmRecorder) WarmSubscriber(v uint64, digits int, nsapi uint8) {
+	w.got = append(w.got, fmt.Sprintf("subscriber %0*d nsapi %d", digits, v, nsapi))
+}
+func (w *warmRecorder) WarmContext(teid uint32) {
+	w.got = append(w.got, fmt.Sprintf("context %d", teid))
+}
+
+// A session's start and end hint the GGSN's look-ups of their context, in
+// stages, once the GGSN says hints pay, and not before.
+func TestWarmHintsTheGGSNsLookups(t *testing.T) {
+	n, _, _, _ := newTestNode(t)
+	ue := UE{IMSI: known, RAT: world.UTRAN}
+	register(t, n, ue)
+	s := mustCreate(t, n, ue) // the fake GGSN gives control TEID 77
+	w := &warmRecorder{}
+	n.gw = w
+	stages := func() []string {
+		w.got = nil
+		for ahead := 3; ahead >= 0; ahead-- {
+			n.WarmRegistration("295050900000000", 1, ahead)
+		}
+		for ahead := 3; ahead >= 0; ahead-- {
+			n.WarmClose(s, "295050900000000", 1, ahead)
+		}
+		return w.got
+	}
+	if got := stages(); len(got) != 0 {
+		t.Fatalf("hints before the GGSN wants them: %q", got)
+	}
+	w.warms = true
+	want := []string{"subscriber " + known + " nsapi 5", "subscriber " + known + " nsapi 5", "context 77"}
+	if got := stages(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("hints %q, want %q", got, want)
+	}
+	if err := n.DeletePDPContext(context.Background(), s, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+}
