@@ -126,9 +126,8 @@ type Node struct {
 
 	hss     HSS
 	gn      Gn
-	into    GnInto                   // gn, if it is one
-	gw      GnWarmer                 // gn, if it is one
-	spare   atomic.Pointer[exchange] // with into: an exchange to reuse
+	into    GnInto   // gn, if it is one
+	gw      GnWarmer // gn, if it is one
 	plat    *platform.Platform
 	log     *zap.Logger
 	latency func(iface, request string, d time.Duration)
@@ -148,7 +147,11 @@ type Node struct {
 	regs  flat.Map[*registration] // by digitsKey
 	ids   *counters
 	freed freedSessions // closed sessions to reuse
-	warm  struct {      // WarmRegistration's last first IMSI and its key
+	// With into, the exchanges to reuse: a Create's under mu, a Delete's
+	// by itself (a Delete holds no lock).
+	createX *exchange
+	spare   atomic.Pointer[exchange]
+	warm    struct { // WarmRegistration's last first IMSI and its key
 		first string
 		key   uint64
 	}
@@ -449,10 +452,13 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	registered := r != nil && r.ps
 	msisdn := ""
 	var s *Session // a closed one to reuse, if any is ready (left to the collector if the Create fails)
+	var x *exchange
 	if r != nil {
 		msisdn = r.msisdn
 		if registered {
 			s = n.freed.take(n.plat.Stream)
+			x = n.createX // under n.mu: no atomic of its own (see createX)
+			n.createX = nil
 		}
 	}
 	n.mu.Unlock()
@@ -467,8 +473,9 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	}
 	teidC, teidU := uint32(n.ids.of(uint64(n.ids.teid.Add(1)))), uint32(n.ids.of(uint64(n.ids.teid.Add(1))))
 	const nsapi = pdpNSAPI
-	x := n.exchange()
-	defer n.done(x)
+	if x == nil {
+		x = new(exchange)
+	}
 	x.create = gtpc.CreatePDPContextRequest{
 		IMSI: ue.IMSI, MSISDN: msisdn, IMEISV: ue.IMEISV, APN: apn, NSAPI: nsapi,
 		TEIDData: teidU, TEIDControl: teidC,
@@ -510,6 +517,9 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		NSAPI: nsapi, RATType: uint8(ratGTP(ue.RAT)), LAC: int(ue.LAC), CI: int(ue.CI), APN: apn,
 		IMSI: ue.IMSI, IMEI: ue.IMEI, IMEISV: ue.IMEISV}
 	n.mu.Lock()
+	if n.into != nil { // res is read no more: x goes back (a failed Create's is left to the collector)
+		n.createX = x
+	}
 	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
 		r.add(s)
 		n.mu.Unlock()
@@ -547,9 +557,12 @@ type exchange struct {
 	dres   gtpc.DeletePDPContextResponse
 }
 
-// exchange is where a procedure's messages go: the node's spare one when
-// its Gn keeps none (and no other procedure of the node holds it), else a
-// new one.
+// exchange is where a Delete PDP Context's messages go: the node's spare
+// one when its Gn keeps none (and no other Delete of the node holds it),
+// else a new one. A Create takes and gives back its own (createX) inside
+// the critical sections it has anyway: an atomic swap and store are each a
+// full fence, which at a million devices waits for the stores still
+// missing the caches.
 func (n *Node) exchange() *exchange {
 	if n.into != nil {
 		if x := n.spare.Swap(nil); x != nil {
