@@ -451,7 +451,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	r := n.reg(ue.IMSI, false)
 	registered := r != nil && r.ps
 	msisdn := ""
-	var s *Session // a closed one to reuse, if any is ready (left to the collector if the Create fails)
+	var s *Session // a closed one to reuse, if any is ready (given back if the Create fails)
 	var x *exchange
 	if r != nil {
 		msisdn = r.msisdn
@@ -487,19 +487,22 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 	res, err := n.createAtGGSN(ctx, x)
 	n.took("gn", "CreatePDPContext", start)
 	if err != nil {
+		n.giveBack(s, x)
 		n.log.Warn("no answer to Create PDP Context", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Error(err))
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, err)
 	}
 	if !res.Cause.Accepted() {
-		reason := pdpRejectReason(res.Cause, apn)
+		cause := res.Cause
+		n.giveBack(s, x) // res is x's: read no more
+		reason := pdpRejectReason(cause, apn)
 		if n.tr != nil {
 			n.tr.nas(ue.IMSI, false, "Activate PDP Context Reject", false, trace.Field{Key: "Cause", Value: reason})
 		}
-		if err := n.plat.Emit(events.CreatePDPContextRejected(n.plat.Facts(ue.IMSI, ue.IMEI), reason, "GTP cause "+res.Cause.String())); err != nil {
+		if err := n.plat.Emit(events.CreatePDPContextRejected(n.plat.Facts(ue.IMSI, ue.IMEI), reason, "GTP cause "+cause.String())); err != nil {
 			return nil, err
 		}
-		n.log.Debug("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", res.Cause))
-		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + res.Cause.String(), Reason: reason, GTPCause: res.Cause}
+		n.log.Debug("PDP context rejected", zap.String("imsi", ue.IMSI), zap.String("apn", apn), zap.Stringer("cause", cause))
+		return nil, &Rejected{Procedure: "Create PDP Context", Cause: "GTP cause " + cause.String(), Reason: reason, GTPCause: cause}
 	}
 	now := n.plat.Clock.Now().UnixNano()
 	if s == nil {
@@ -517,7 +520,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		NSAPI: nsapi, RATType: uint8(ratGTP(ue.RAT)), LAC: int(ue.LAC), CI: int(ue.CI), APN: apn,
 		IMSI: ue.IMSI, IMEI: ue.IMEI, IMEISV: ue.IMEISV}
 	n.mu.Lock()
-	if n.into != nil { // res is read no more: x goes back (a failed Create's is left to the collector)
+	if n.into != nil { // res is read no more: x goes back
 		n.createX = x
 	}
 	if !r.gone && r.ps { // r is still the UE's registration: no second lookup
@@ -555,6 +558,20 @@ type exchange struct {
 	cres   gtpc.CreatePDPContextResponse
 	del    gtpc.DeletePDPContextRequest
 	dres   gtpc.DeletePDPContextResponse
+}
+
+// giveBack returns what a Create that failed took for reuse: its session
+// (nil if it took none), which goes back to the node's queue as it was
+// (closed, let go of, its events encoded), and its exchange.
+func (n *Node) giveBack(s *Session, x *exchange) {
+	n.mu.Lock()
+	if s != nil {
+		n.freed.put(s, 0)
+	}
+	if n.into != nil {
+		n.createX = x
+	}
+	n.mu.Unlock()
 }
 
 // exchange is where a Delete PDP Context's messages go: the node's spare

@@ -1,8 +1,10 @@
 package sgsn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -258,6 +260,49 @@ func TestWarmHintsTheGGSNsLookups(t *testing.T) {
 		t.Fatalf("hints %q, want %q", got, want)
 	}
 	if err := n.DeletePDPContext(context.Background(), s, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A Create that the GGSN refuses gives back the freed session it took:
+// it waits in the queue as before, and the next Create that is accepted
+// reuses it, with its own facts.
+func TestRefusedCreateGivesBackItsSession(t *testing.T) {
+	var out bytes.Buffer
+	st := events.NewStream(&out)
+	n, _, _ := newTestNodeTo(t, st)
+	ctx := context.Background()
+	ue := UE{IMSI: known, RAT: world.UTRAN, LAC: 1001, CI: 7}
+	register(t, n, ue)
+	s := mustCreate(t, n, ue)
+	if err := n.DeletePDPContext(ctx, s, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Release()
+	if err := st.Flush(); err != nil { // the encoder is done with s's events
+		t.Fatal(err)
+	}
+	if got := n.freedLen(); got != 1 {
+		t.Fatalf("%d sessions queued for reuse, want 1", got)
+	}
+	var rej *Rejected
+	if _, err := n.CreatePDPContext(ctx, ue, "no-such-apn"); !errors.As(err, &rej) {
+		t.Fatalf("Create on an unknown APN: %v, want a *Rejected", err)
+	}
+	if got := n.freedLen(); got != 1 {
+		t.Fatalf("after a refused Create %d sessions queued for reuse, want 1 (the one it took given back)", got)
+	}
+	again := mustCreate(t, n, ue)
+	if again != s {
+		t.Fatal("the Create after a refused one did not reuse the session given back")
+	}
+	if again.state.Load() != 0 || again.reg == nil || again.facts.APN != "em" || again.facts.LAC != 1001 {
+		t.Fatalf("reused session: state %d, registration %v, APN %q, LAC %d", again.state.Load(), again.reg, again.facts.APN, again.facts.LAC)
+	}
+	if got := n.freedLen(); got != 0 {
+		t.Fatalf("%d sessions queued after the reuse, want 0", got)
+	}
+	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
