@@ -795,16 +795,20 @@ func TestFrameHandler(t *testing.T) {
 
 // An answer that comes after its request timed out reaches nobody, and
 // each later request gets its own answer, though the waits are reused.
+// The on-time requests have the same timeout as the late one: it is long
+// enough (250 ms) for a loopback answer on a loaded machine under the race
+// detector (50 ms was not, with the other packages' tests beside it).
 func TestLateAnswerGoesToNoLaterRequest(t *testing.T) {
+	const timeout, late = 250 * time.Millisecond, 600 * time.Millisecond
 	h := func(ctx context.Context, c *Conn, req *diam.Message) *diam.Message {
 		if strings.HasPrefix(userName(req), "late") {
-			time.Sleep(150 * time.Millisecond)
+			time.Sleep(late)
 		}
 		return echo(ctx, c, req)
 	}
 	s := startServer(t, testConfig(t, "hss.test"), h)
 	cfg := testConfig(t, "mme.test")
-	cfg.RequestTimeout = 50 * time.Millisecond
+	cfg.RequestTimeout = timeout
 	c := dialServer(t, s, cfg, nil)
 	for round := range 3 {
 		tag := fmt.Sprintf("late-%d", round)
@@ -812,7 +816,7 @@ func TestLateAnswerGoesToNoLaterRequest(t *testing.T) {
 			t.Fatalf("%s: err = %v, want ErrTimeout", tag, err)
 		}
 		// The late answer arrives while these run, one after another.
-		deadline := time.Now().Add(300 * time.Millisecond)
+		deadline := time.Now().Add(late)
 		for i := 0; time.Now().Before(deadline); i++ {
 			want := fmt.Sprintf("on-time-%d-%d", round, i)
 			ans, err := c.Request(context.Background(), appRequest(want))
@@ -822,6 +826,9 @@ func TestLateAnswerGoesToNoLaterRequest(t *testing.T) {
 			if got := userName(ans); got != want {
 				t.Fatalf("request %s got the answer to %s", want, got)
 			}
+		}
+		if got := c.Stats().UnmatchedAnswers; got != uint64(round+1) {
+			t.Fatalf("after round %d: %d answers matched no request, want %d (the late ones)", round, got, round+1)
 		}
 	}
 }
