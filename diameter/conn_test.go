@@ -827,6 +827,11 @@ func TestLateAnswerGoesToNoLaterRequest(t *testing.T) {
 				t.Fatalf("request %s got the answer to %s", want, got)
 			}
 		}
+		// The late answer came (or comes, on a slow machine: at most 5 s
+		// more) and matched no request.
+		for wait := time.Now().Add(5 * time.Second); c.Stats().UnmatchedAnswers < uint64(round+1) && time.Now().Before(wait); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if got := c.Stats().UnmatchedAnswers; got != uint64(round+1) {
 			t.Fatalf("after round %d: %d answers matched no request, want %d (the late ones)", round, got, round+1)
 		}
