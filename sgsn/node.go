@@ -564,6 +564,9 @@ type exchange struct {
 // (nil if it took none), which goes back to the node's queue as it was
 // (closed, let go of, its events encoded), and its exchange.
 func (n *Node) giveBack(s *Session, x *exchange) {
+	if s == nil && n.into == nil {
+		return // nothing to give back (over the wire, x was its own)
+	}
 	n.mu.Lock()
 	if s != nil {
 		n.freed.put(s, 0)
