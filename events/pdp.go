@@ -150,7 +150,7 @@ type SubjectBook struct {
 type SubjectRef struct {
 	Book *SubjectBook
 	I    uint64
-	IP   netip.Addr // endpoint.ip_address; invalid: null
+	IP   netip.Addr // endpoint.ip_address; invalid: null (a stream that keeps the addresses sets it)
 }
 
 // EndpointID is the endpoint's id, 0 for an unknown IMSI.

@@ -71,6 +71,13 @@ type Stream struct {
 
 	mark, markSent int64 // Mark's time, and the last one handed to the encoder
 
+	// The endpoints' addresses (KeepAddresses): kept here, in the order
+	// of Emit, when something needs them as events are emitted (an
+	// observer, usage records); otherwise by the encoder, in the same
+	// order, and never read here.
+	keep      addrKeeping
+	emitAddrs addrs
+
 	// How many events the encoder has written (all of the first that
 	// many emitted): its goroutine's only write per batch, on a line of
 	// its own so that it does not take the simulation's fields above away
@@ -90,11 +97,41 @@ type encJob struct {
 }
 
 // item is one event waiting for the encoder: an Event, or (e nil) a
-// PDPEvent numbered id.
+// PDPEvent numbered id. addr: the encoder gives it its endpoint's address.
 type item struct {
-	e   *Event
-	pdp PDPEvent
-	id  int64
+	e    *Event
+	pdp  PDPEvent
+	id   int64
+	addr bool
+}
+
+// addrKeeping is where a stream keeps the endpoints' addresses.
+type addrKeeping uint8
+
+const (
+	addrsNot     addrKeeping = iota // events carry what their maker gave them
+	addrsAtEmit                     // under the stream's lock, as events are emitted
+	addrsEncoder                    // on the encoder's goroutine
+)
+
+// KeepAddresses makes the stream write each event's endpoint.ip_address
+// itself, from then on: the UE address of the last accepted Create PDP
+// Context of that endpoint emitted before it, or by it (an endpoint with
+// none has null). What the event's maker set there is overwritten. Usage
+// records (EmitUsage) get theirs the same way. The addresses are kept on
+// the encoder's goroutine, off the emitters' path, unless an observer or
+// usage records need them as events are emitted: set Observe before.
+// Calls after the first do nothing.
+func (s *Stream) KeepAddresses() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keep != addrsNot {
+		return
+	}
+	s.keep = addrsEncoder
+	if s.observe != nil || s.usageOn {
+		s.keep = addrsAtEmit
+	}
 }
 
 var (
@@ -106,7 +143,14 @@ var (
 // (a compact PDPEvent is built as an Event on the caller's goroutine then,
 // not left to the encoder: observe only when needed). Set it before the
 // first Emit; fn runs under the stream's lock and must be quick.
-func (s *Stream) Observe(fn func(*Event)) { s.observe = fn }
+func (s *Stream) Observe(fn func(*Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keep == addrsEncoder {
+		panic("events: Observe after KeepAddresses: the observer would see events without their addresses")
+	}
+	s.observe = fn
+}
 
 // NewStream writes NDJSON to w. If w is an io.Closer other than stdout or
 // stderr, Close closes it.
@@ -199,6 +243,13 @@ func (s *Stream) Emit(e *Event) error {
 		s.rejects[e.Reject]++
 	}
 	s.Statuses.Apply(e)
+	switch s.keep {
+	case addrsAtEmit:
+		s.emitAddrs.event(e)
+	case addrsEncoder:
+		s.queue(item{e: e, addr: true})
+		return nil
+	}
 	if s.observe != nil {
 		s.observe(e)
 	}
@@ -225,6 +276,13 @@ func (s *Stream) EmitPDP(p *PDPEvent) error {
 	s.count(p.Type)
 	if p.Subject.Book != nil {
 		s.Statuses.set(p.Subject.EndpointID(), p.Status())
+	}
+	switch s.keep {
+	case addrsAtEmit:
+		s.emitAddrs.pdp(p)
+	case addrsEncoder:
+		s.queue(item{pdp: *p, id: id, addr: true})
+		return nil
 	}
 	if s.observe != nil {
 		e := p.Event()
@@ -327,6 +385,13 @@ func (s *Stream) EmitUsage(u *Usage) error {
 		s.err = fmt.Errorf("events: emit after close")
 		return s.err
 	}
+	if ep := u.Endpoint; ep != nil && s.keep == addrsAtEmit {
+		ep.IP, ep.IPAddress = s.emitAddrs.get(ep.ID), nil
+		if ep.IP.IsValid() {
+			ip := ep.IP.String()
+			ep.IPAddress = &ip
+		}
+	}
 	u.ID = s.usageID + 1
 	if s.usage == nil {
 		s.usage = sink.NewBatch(sink.KindUsage)
@@ -365,6 +430,7 @@ func (s *Stream) encode() {
 	marker, _ := out.(Marker)
 	var frags fragments
 	var clocks pdpClocks
+	var kept addrs // the endpoints' addresses, when kept here (item.addr)
 	for j := range s.enc {
 		if j.mark != 0 {
 			if marker != nil {
@@ -394,6 +460,9 @@ func (s *Stream) encode() {
 					prefetch.Pair(unsafe.Pointer(f))
 				}
 			}
+			if e == nil && it.addr {
+				kept.pdp(&it.pdp)
+			}
 			if e == nil && plain {
 				p := &it.pdp
 				k, v := len(b.Keys), len(b.Buf)
@@ -413,6 +482,9 @@ func (s *Stream) encode() {
 			k, v := len(b.Keys), len(b.Buf)
 			if e.Endpoint != nil {
 				b.Keys = strconv.AppendInt(b.Keys, e.Endpoint.ID, 10)
+			}
+			if it.addr && it.e != nil {
+				kept.event(e)
 			}
 			if e.Resolve != nil {
 				e.Resolve(e)

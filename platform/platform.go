@@ -8,13 +8,11 @@ package platform
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/core-sim/core-sim/events"
-	"github.com/core-sim/core-sim/internal/dense"
 	"github.com/core-sim/core-sim/scenarios"
 	"github.com/core-sim/core-sim/world"
 )
@@ -70,14 +68,7 @@ type Platform struct {
 	Stream    *events.Stream
 	Pacer     *events.Pacer // nil: as fast as the run goes
 
-	// Written for every session on the simulation's goroutine, on cache
-	// lines apart from the fields above, which the stream's encoder reads
-	// for every event.
-	_    [64]byte
-	mu   sync.Mutex
-	ips  dense.Table[uint32]  // the last UE address of each endpoint: IPv4, 0 if none
-	ips6 map[int64]netip.Addr // or another address
-	_    [64]byte
+	keepOnce sync.Once // Stream.KeepAddresses, before the first event
 
 	resolve     func(*events.Event) // p.fill, made once
 	resolveOnce sync.Once
@@ -105,8 +96,8 @@ func (p *Platform) Subject(imsi, imei string) events.Subject {
 	if !ok {
 		return events.Subject{IMSI: &events.IMSI{IMSI: imsi, ImportDate: provisioned}}
 	}
+	// endpoint.ip_address is the stream's (Stream.KeepAddresses).
 	ep := events.Endpoint{ID: sub.EndpointID, Name: sub.EndpointName, IMEI: imei}
-	ep.IP = p.endpointIP(sub.EndpointID) // spelled by the encoder
 	subj := events.KnownSubject(ep,
 		events.SIM{ID: sub.SIMID, ICCID: sub.ICCID, ProductionDate: provisioned, MSISDN: sub.MSISDN},
 		events.IMSI{ID: sub.IMSIID, IMSI: imsi, ImportDate: provisioned})
@@ -158,23 +149,6 @@ func (p *Platform) Facts(imsi, imei string) events.Facts {
 	return events.Facts{At: p.Clock.Now(), Organisation: p.Org, Subject: p.Subject(imsi, imei)}
 }
 
-// SetEndpointIP records the UE address an endpoint got, for the
-// endpoint.ip_address of its later events.
-func (p *Platform) SetEndpointIP(imsi string, ip netip.Addr) {
-	var id int64
-	var ok bool
-	if loc, isLoc := p.Inventory.(Locator); isLoc {
-		id, _, _, ok = loc.Locate(imsi)
-	} else {
-		var sub Subscription
-		sub, ok = p.Inventory.Lookup(imsi)
-		id = sub.EndpointID
-	}
-	if ok {
-		p.setIP(id, ip)
-	}
-}
-
 // SubjectRef is where imsi stands in the inventory's books, for compact
 // events about it: a nil Book when the inventory has no books or does
 // not know imsi. The address is left to EmitPDP.
@@ -187,25 +161,15 @@ func (p *Platform) SubjectRef(imsi string) events.SubjectRef {
 	return events.SubjectRef{}
 }
 
-// EmitPDP hands a compact PDP event to the stream, its subject's address
-// as the platform knows it now; a Create gives the endpoint the context's
-// address first (SetEndpointIP). The stream owns what the event points to
-// from then on, which must not change. Without books in the inventory (or
-// for an IMSI it does not know) it emits the event in full.
+// EmitPDP hands a compact PDP event to the stream. The stream owns what
+// the event points to from then on, which must not change. Without books
+// in the inventory (or for an IMSI it does not know) it emits the event in
+// full.
 func (p *Platform) EmitPDP(e *events.PDPEvent) error {
-	create := e.Type == events.TypeCreatePDPContext
 	if e.Subject.Book == nil {
-		if create {
-			p.SetEndpointIP(e.Facts.IMSI, e.Facts.UEIP)
-		}
 		return p.Emit(e.EventAbout(p.Subject(e.Facts.IMSI, e.Facts.IMEI)))
 	}
-	if id := e.Subject.EndpointID(); create {
-		p.setIP(id, e.Facts.UEIP)
-		e.Subject.IP = e.Facts.UEIP // what the table now gives
-	} else {
-		e.Subject.IP = p.endpointIP(id)
-	}
+	p.keepAddresses()
 	if err := p.Stream.EmitPDP(e); err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
 	}
@@ -213,48 +177,20 @@ func (p *Platform) EmitPDP(e *events.PDPEvent) error {
 	return nil
 }
 
+// keepAddresses has the stream write the endpoints' addresses
+// (endpoint.ip_address: the UE address of each one's last accepted
+// Create PDP Context), in the order of the events, on its encoder's
+// goroutine where nothing needs them sooner.
+func (p *Platform) keepAddresses() {
+	p.keepOnce.Do(p.Stream.KeepAddresses)
+}
+
 // WarmEndpoint hints what a PDP context event of endpoint id reads and
-// writes of the platform's tables (its address, its status). It only
-// hints.
+// writes of the platform's tables (its status). It only hints.
 func (p *Platform) WarmEndpoint(id int64) {
-	p.mu.Lock()
-	p.ips.Warm(id)
-	p.mu.Unlock()
 	if p.Stream != nil {
 		p.Stream.Statuses.Warm(id)
 	}
-}
-
-// endpointIP is the last UE address of endpoint id, if any.
-func (p *Platform) endpointIP(id int64) netip.Addr {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if v := p.ips.Get(id); v != 0 {
-		return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	}
-	if p.ips6 != nil {
-		return p.ips6[id]
-	}
-	return netip.Addr{}
-}
-
-// setIP is SetEndpointIP of endpoint id.
-func (p *Platform) setIP(id int64, ip netip.Addr) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if ip.Is4() {
-		b := ip.As4()
-		if v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]); v != 0 {
-			p.ips.Set(id, v)
-			delete(p.ips6, id)
-			return
-		}
-	}
-	p.ips.Set(id, 0)
-	if p.ips6 == nil {
-		p.ips6 = make(map[int64]netip.Addr)
-	}
-	p.ips6[id] = ip
 }
 
 // Operator describes a visited operator as events do.
@@ -287,6 +223,7 @@ var ErrStream = errors.New("event stream failed")
 // Emit hands an event to the stream, which owns it from then on: the
 // caller must not use it afterwards.
 func (p *Platform) Emit(e *events.Event) error {
+	p.keepAddresses()
 	err := p.Stream.Emit(e)
 	if err != nil {
 		return fmt.Errorf("platform: %w: %w", ErrStream, err)
@@ -300,6 +237,7 @@ func (p *Platform) UsageOn() bool { return p.Stream.UsageOn() }
 
 // EmitUsage hands a usage record to the stream.
 func (p *Platform) EmitUsage(u *events.Usage) error {
+	p.keepAddresses()
 	if _, lazy := p.Inventory.(Locator); lazy {
 		p.fillSubject(u.IMSI, u.Endpoint, u.SIM) // usage records are encoded at once
 	}
