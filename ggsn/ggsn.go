@@ -73,9 +73,6 @@ type PDPContext struct {
 	SGSNTEIDData    uint32
 	SGSNControlAddr netip.Addr
 	SGSNUserAddr    netip.Addr
-
-	key  subscriberKey // its key in bySub or byOther
-	pool *pool         // where Address came from
 }
 
 // GGSN is the decision core. Its methods are safe for concurrent use.
@@ -85,7 +82,9 @@ type GGSN struct {
 	mu       sync.Mutex
 	apns     map[string]*pool         // by lower-case name
 	pools    []*pool                  // in configuration order
-	ctxs     [][]PDPContext           // the contexts, by slot (chunks of ctxChunk); a free slot is zero
+	ctxs     [][]record               // the contexts, by slot (chunks of ctxChunk); a free slot is zero
+	msisdns  [][]string               // their MSISDNs, by slot (see record)
+	wide     map[int32]*PDPContext    // the contexts a record cannot hold, by slot (record.wide)
 	nCtxs    int32                    // slots made so far
 	freeCtxs []int32                  // free slots, for reuse
 	byTEID   flat.Map[int32]          // control TEID -> slot in ctxs
@@ -196,6 +195,10 @@ func (g *GGSN) WarmContext(teid uint32) {
 	g.mu.Unlock()
 }
 
+// maxAPNs is how many APNs a GGSN serves at most: a context's record
+// holds its pool's index in 16 bits.
+const maxAPNs = 1<<16 - 1
+
 // teidData marks our user-plane TEID: the control TEID with the top bit set,
 // so both are unique and never 0.
 const teidData = 1 << 31
@@ -223,6 +226,10 @@ func New(cfg Config) (*GGSN, error) {
 		user:    cfg.UserAddr.Unmap(),
 		apns:    make(map[string]*pool),
 		byOther: make(map[subscriberKey]uint32),
+		wide:    make(map[int32]*PDPContext),
+	}
+	if len(cfg.APNs) > maxAPNs {
+		return nil, fmt.Errorf("ggsn: %d APNs configured, at most %d", len(cfg.APNs), maxAPNs)
 	}
 	var pools []*pool
 	for i, a := range cfg.APNs {
@@ -242,6 +249,7 @@ func New(cfg Config) (*GGSN, error) {
 				return nil, fmt.Errorf("ggsn: APN %q: pool %v overlaps pool %v of APN %q", a.Name, p.prefix, q.prefix, q.apn)
 			}
 		}
+		p.index = len(pools)
 		pools = append(pools, p)
 		g.apns[key] = p
 	}
@@ -275,6 +283,7 @@ func validAPNName(name string) error {
 // order, then released ones first-released-first, so a released address is
 // reused as late as possible.
 type pool struct {
+	index  int // in GGSN.pools
 	apn    string
 	prefix netip.Prefix
 	first  uint32 // first host address
@@ -307,7 +316,8 @@ func newPool(a APN, lane, lanes uint32) (*pool, error) {
 	return &pool{apn: a.Name, prefix: p, first: base + 1, size: size, start: lane, step: lanes, next: lane}, nil
 }
 
-func (p *pool) allocate() (netip.Addr, bool) {
+// allocate hands out an address: its offset from the pool's first.
+func (p *pool) allocate() (uint32, bool) {
 	var off uint32
 	switch {
 	case p.next < p.size:
@@ -321,17 +331,19 @@ func (p *pool) allocate() (netip.Addr, bool) {
 			p.head = 0
 		}
 	default:
-		return netip.Addr{}, false
+		return 0, false
 	}
-	v := p.first + off
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+	return off, true
 }
 
-func (p *pool) release(a netip.Addr) {
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	p.free = append(p.free, v-p.first)
+// addr is the address at offset off.
+func (p *pool) addr(off uint32) netip.Addr { return ip4(p.first + off) }
+
+func ip4(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
+
+func (p *pool) release(off uint32) { p.free = append(p.free, off) }
 
 func (p *pool) inUse() int {
 	return int((min(p.next, p.size)-p.start+p.step-1)/p.step) - (len(p.free) - p.head)
@@ -370,7 +382,7 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 	if old, ok := g.sub(sub); ok {
 		g.release(old)
 	}
-	addr, ok := p.allocate()
+	off, ok := p.allocate()
 	if !ok {
 		res.Cause = gtpc.CauseAllDynamicAddressesOccupied
 		return
@@ -391,17 +403,21 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 			g.warms.Store(true)
 		}
 		if int(slot>>ctxChunkBits) == len(g.ctxs) {
-			g.ctxs = append(g.ctxs, make([]PDPContext, ctxChunk))
+			g.ctxs = append(g.ctxs, make([]record, ctxChunk))
+			g.msisdns = append(g.msisdns, make([]string, ctxChunk))
 		}
 	}
-	c := g.ctx(slot)
-	*c = PDPContext{
-		IMSI: req.IMSI, MSISDN: req.MSISDN, APN: p.apn, NSAPI: req.NSAPI,
-		Address: addr, TEIDControl: teid, TEIDData: teid | teidData, ChargingID: g.nextCID,
-		RATType: req.RATType, SGSN: peer,
-		SGSNTEIDControl: req.TEIDControl, SGSNTEIDData: req.TEIDData,
-		SGSNControlAddr: req.SGSNControlAddr, SGSNUserAddr: req.SGSNUserAddr,
-		key: sub, pool: p,
+	addr := p.addr(off)
+	*g.msisdn(slot) = req.MSISDN
+	c := g.rec(slot)
+	if !c.pack(sub, req, peer, p.index, off, teid, g.nextCID) {
+		g.wide[slot] = &PDPContext{
+			IMSI: req.IMSI, MSISDN: req.MSISDN, APN: p.apn, NSAPI: req.NSAPI,
+			Address: addr, TEIDControl: teid, TEIDData: teid | teidData, ChargingID: g.nextCID,
+			RATType: req.RATType, SGSN: peer,
+			SGSNTEIDControl: req.TEIDControl, SGSNTEIDData: req.TEIDData,
+			SGSNControlAddr: req.SGSNControlAddr, SGSNUserAddr: req.SGSNUserAddr,
+		}
 	}
 	g.byTEID.Set(uint64(teid), slot)
 	g.setSub(sub, teid)
@@ -412,13 +428,95 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 	}
 
 	res.Cause = gtpc.CauseRequestAccepted
-	res.TEIDControl = c.TEIDControl
-	res.TEIDData = c.TEIDData
-	res.ChargingID = c.ChargingID
+	res.TEIDControl = teid
+	res.TEIDData = teid | teidData
+	res.ChargingID = g.nextCID
 	res.EndUserAddress = addr
 	res.GGSNControlAddr = g.control
 	res.GGSNUserAddr = g.user
 	res.QoSProfile = req.QoSProfile // accepted as asked
+}
+
+// record is a PDP context as the GGSN keeps it: one cache line, and no
+// pointers for the collector to follow. A million devices hold about
+// 200,000 contexts at once; a Create writes one line of them and a
+// Delete reads and clears it, where the context spelt out (PDPContext)
+// is four lines, and the collector's work besides. A context a record
+// cannot hold (an IMSI that is not digits, an address that is not IPv4)
+// is kept whole in GGSN.wide, and its record says so. The MSISDN is kept
+// beside it, as the request spelt it (GGSN.msisdns): its bytes are the
+// subscriber's, out of the caches, and reading them cost as much as the
+// record saves.
+type record struct {
+	imsi       uint64 // subscriberKey.imsi (0 for an empty IMSI)
+	teid       uint32 // control TEID (ours)
+	sgsnTEIDC  uint32
+	sgsnTEIDD  uint32
+	cid        uint32 // charging id
+	addr       uint32 // the End User Address's offset in its pool
+	peer       uint32 // where the Create came from: IPv4 address and port
+	ctl, user  uint32 // the SGSN's control and user plane IPv4 addresses
+	port       uint16
+	nsapi, rat uint8
+	pool       uint16 // index in GGSN.pools
+	wide       bool   // the context is in GGSN.wide; only teid, pool and addr here count
+	_          [17]byte
+}
+
+// pack writes the context into r, which it holds in full if it reports
+// true; else only what a release reads (wide).
+func (r *record) pack(k subscriberKey, req *gtpc.CreatePDPContextRequest, peer netip.AddrPort, pool int, off, teid, cid uint32) bool {
+	*r = record{teid: teid, pool: uint16(pool), addr: off, wide: true}
+	if k.other != "" || !peer.Addr().Is4() || !req.SGSNControlAddr.Is4() || !req.SGSNUserAddr.Is4() {
+		return false
+	}
+	*r = record{
+		imsi: k.imsi, teid: teid, sgsnTEIDC: req.TEIDControl, sgsnTEIDD: req.TEIDData,
+		cid: cid, addr: off, peer: v4(peer.Addr()), ctl: v4(req.SGSNControlAddr), user: v4(req.SGSNUserAddr),
+		port: peer.Port(), nsapi: k.nsapi, rat: uint8(req.RATType), pool: uint16(pool),
+	}
+	return true
+}
+
+func v4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// spell writes out n digits of v, leading zeros included.
+func spell(v uint64, n int) string {
+	var b [20]byte
+	for i := n - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[:n])
+}
+
+// context is the context in slot, spelt out; under g.mu.
+func (g *GGSN) context(slot int32) PDPContext {
+	r := g.rec(slot)
+	if r.wide {
+		return *g.wide[slot]
+	}
+	p := g.pools[r.pool]
+	c := PDPContext{
+		IMSI: spell(r.imsi>>4, int(r.imsi&15)), APN: p.apn, NSAPI: r.nsapi,
+		Address: p.addr(r.addr), TEIDControl: r.teid, TEIDData: r.teid | teidData, ChargingID: r.cid,
+		RATType: gtpc.RATType(r.rat), SGSN: netip.AddrPortFrom(ip4(r.peer), r.port),
+		SGSNTEIDControl: r.sgsnTEIDC, SGSNTEIDData: r.sgsnTEIDD,
+		SGSNControlAddr: ip4(r.ctl), SGSNUserAddr: ip4(r.user),
+	}
+	c.MSISDN = *g.msisdn(slot)
+	return c
+}
+
+// peerOf is where the Create of the context in slot came from; under g.mu.
+func (g *GGSN) peerOf(slot int32) netip.AddrPort {
+	if r := g.rec(slot); !r.wide {
+		return netip.AddrPortFrom(ip4(r.peer), r.port)
+	}
+	return g.wide[slot].SGSN
 }
 
 // The contexts are kept in chunks, so that a million devices' contexts
@@ -428,8 +526,11 @@ const (
 	ctxChunk     = 1 << ctxChunkBits
 )
 
-// ctx is the context in slot; under g.mu.
-func (g *GGSN) ctx(slot int32) *PDPContext { return &g.ctxs[slot>>ctxChunkBits][slot&(ctxChunk-1)] }
+// msisdn is the MSISDN of the context in slot; under g.mu.
+func (g *GGSN) msisdn(slot int32) *string { return &g.msisdns[slot>>ctxChunkBits][slot&(ctxChunk-1)] }
+
+// rec is the record in slot; under g.mu.
+func (g *GGSN) rec(slot int32) *record { return &g.ctxs[slot>>ctxChunkBits][slot&(ctxChunk-1)] }
 
 // apn is the pool of the APN named name, in any case; nil if none.
 func (g *GGSN) apn(name string) *pool {
@@ -472,11 +573,19 @@ func (g *GGSN) release(teid uint32) (sgsnTEID uint32, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	c := g.ctx(slot)
-	g.deleteSub(c.key)
-	c.pool.release(c.Address)
-	sgsnTEID = c.SGSNTEIDControl
-	*c = PDPContext{} // keeps nothing alive
+	r := g.rec(slot)
+	g.pools[r.pool].release(r.addr)
+	if r.wide {
+		c := g.wide[slot]
+		delete(g.wide, slot)
+		g.deleteSub(keyOf(c.IMSI, c.NSAPI))
+		sgsnTEID = c.SGSNTEIDControl
+	} else {
+		g.bySub.Delete(subscriberKey{imsi: r.imsi, nsapi: r.nsapi}.word())
+		sgsnTEID = r.sgsnTEIDC
+	}
+	*r = record{}
+	*g.msisdn(slot) = ""
 	g.freeCtxs = append(g.freeCtxs, slot)
 	return sgsnTEID, true
 }
@@ -508,7 +617,7 @@ func (g *GGSN) ReleasePeer(peer netip.AddrPort) int {
 	defer g.mu.Unlock()
 	var teids []uint32
 	g.byTEID.All(func(t uint64, slot int32) bool {
-		if g.ctx(slot).SGSN == peer {
+		if g.peerOf(slot) == peer {
 			teids = append(teids, uint32(t))
 		}
 		return true
@@ -535,7 +644,7 @@ func (g *GGSN) Context(teid uint32) (PDPContext, bool) {
 	if !ok {
 		return PDPContext{}, false
 	}
-	return *g.ctx(slot), true
+	return g.context(slot), true
 }
 
 // Contexts returns copies of the active contexts, by control TEID.
@@ -543,7 +652,7 @@ func (g *GGSN) Contexts() []PDPContext {
 	g.mu.Lock()
 	out := make([]PDPContext, 0, g.byTEID.Len())
 	g.byTEID.All(func(_ uint64, slot int32) bool {
-		out = append(out, *g.ctx(slot))
+		out = append(out, g.context(slot))
 		return true
 	})
 	g.mu.Unlock()
