@@ -817,14 +817,16 @@ func (d *device) closeSession() {
 }
 
 // Warm hints what the device's next action reads, in the scheduler's
-// stages (sim.Warmer): first the device's first 128 bytes, then for a
-// session's end the session and its registration, for a session's start
-// the node's registration of it (found by the key of its IMSI, worked out
-// from the device's index: writing the IMSI out to find it cost as much
-// as the hint saved, docs/scaling.md); for both, two ahead, the platform's
-// address and status of its endpoint, and the GGSN's look-ups of the
-// context (its subscriber's slot two ahead, for an end its TEID's one
-// ahead) when the GGSN is in process and holds enough contexts to miss.
+// stages (sim.Warmer): first (four ahead) the device's first 128 bytes,
+// then for a session's end the session (three ahead) and its
+// registration (two), for a session's start the node's registration of
+// it (two and one ahead: found by the key of its IMSI, worked out from the
+// device's index: writing the IMSI out to find it cost as much as the
+// hint saved, docs/scaling.md); for both, two ahead, the platform's
+// status of its endpoint, and the GGSN's look-ups of the context (its
+// subscriber's slot two ahead; for an end its TEID's slot two ahead and
+// the context one ahead) when the GGSN is in process and holds enough
+// contexts to miss.
 func (d *device) Warm(kind uint8, ahead int) {
 	if ahead == sim.WarmAhead {
 		prefetch.Pair(unsafe.Pointer(d))

@@ -125,6 +125,10 @@ func (g *GGSN) WarmSubscriber(value uint64, digits int, nsapi uint8) {
 // (sgsn.GnWarmer).
 func (g *GGSN) WarmContext(teid uint32) { g.core.WarmContext(teid) }
 
+// WarmRecord hints the context with control TEID teid itself, a stage
+// after WarmContext (sgsn.GnWarmer).
+func (g *GGSN) WarmRecord(teid uint32) { g.core.WarmRecord(teid) }
+
 // DeletePDPContextInto decides a Delete PDP Context Request into res.
 func (g *GGSN) DeletePDPContextInto(_ context.Context, _ netip.AddrPort, req *gtpc.DeletePDPContextRequest, res *gtpc.DeletePDPContextResponse) error {
 	g.core.DeletePDPContextInto(g.peer, req, res)

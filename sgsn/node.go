@@ -63,6 +63,7 @@ type GnWarmer interface {
 	Warms() bool // whether hints do anything now: a cheap check
 	WarmSubscriber(value uint64, digits int, nsapi uint8)
 	WarmContext(teid uint32)
+	WarmRecord(teid uint32) // a stage after WarmContext: the context itself
 }
 
 // Errors a device sees besides a rejection.
@@ -639,14 +640,14 @@ func pdpRejectReason(c gtpc.Cause, apn string) string {
 }
 
 // Warm hints what a Delete PDP Context of s reads, in the stages of
-// sim.Warmer: ahead 2 the session itself, ahead 1 its registration (the
+// sim.Warmer: ahead 3 the session itself, ahead 2 its registration (the
 // session's pointer to it, loaded by the stage before). It only hints,
 // never waits: s.reg does not change once the session is open.
 func (s *Session) Warm(ahead int) {
 	switch ahead {
-	case 2:
+	case 3:
 		prefetch.Pair(unsafe.Pointer(s))
-	case 1:
+	case 2:
 		if r := s.reg; r != nil {
 			prefetch.Line(unsafe.Pointer(r))
 		}
@@ -690,8 +691,9 @@ func (n *Node) WarmClose(s *Session, first string, index, ahead int) {
 		k := n.warmKey(first, index)
 		n.mu.Unlock()
 		n.gw.WarmSubscriber(k>>5, int(k&31), pdpNSAPI)
-	case 1:
 		n.gw.WarmContext(s.ggsnTEID)
+	case 1:
+		n.gw.WarmRecord(s.ggsnTEID)
 	}
 }
 

@@ -231,6 +231,9 @@ func (w *warmRecorder) WarmSubscriber(v uint64, digits int, nsapi uint8) {
 func (w *warmRecorder) WarmContext(teid uint32) {
 	w.got = append(w.got, fmt.Sprintf("context %d", teid))
 }
+func (w *warmRecorder) WarmRecord(teid uint32) {
+	w.got = append(w.got, fmt.Sprintf("record %d", teid))
+}
 
 // A session's start and end hint the GGSN's look-ups of their context, in
 // stages, once the GGSN says hints pay, and not before.
@@ -255,7 +258,7 @@ func TestWarmHintsTheGGSNsLookups(t *testing.T) {
 		t.Fatalf("hints before the GGSN wants them: %q", got)
 	}
 	w.warms = true
-	want := []string{"subscriber " + known + " nsapi 5", "subscriber " + known + " nsapi 5", "context 77"}
+	want := []string{"subscriber " + known + " nsapi 5", "subscriber " + known + " nsapi 5", "context 77", "record 77"}
 	if got := stages(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("hints %q, want %q", got, want)
 	}

@@ -77,7 +77,7 @@ type Warmer interface{ Warm(kind uint8, ahead int) }
 
 // WarmAhead is the first stage of Warm: how many actions ahead of its
 // own an action's state is first hinted.
-const WarmAhead = 3
+const WarmAhead = 4
 
 // The queue is a calendar of buckets, each a span of 2^bucketShift
 // nanoseconds of virtual time (about a second), on a wheel of wheelSize
