@@ -39,8 +39,10 @@ func TestWarmChangesNothing(t *testing.T) {
 			g.WarmSubscriber(uint64(first+i%(2*warmFrom)), len(imsi), 5)
 			g.WarmSubscriber(uint64(i), 3, 5) // a key no context has
 			g.WarmContext(uint32(i * 7919))
+			g.WarmRecord(uint32(i * 7919)) // mostly a TEID no context has
 			if len(teids) > 0 {
 				g.WarmContext(teids[i%len(teids)])
+				g.WarmRecord(teids[i%len(teids)])
 			}
 		}
 		if i%4 == 3 && len(teids) > 0 { // a Delete of an earlier context, found or not
