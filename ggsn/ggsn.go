@@ -462,7 +462,8 @@ func (g *GGSN) CreatePDPContextInto(peer netip.AddrPort, req *gtpc.CreatePDPCont
 // is kept whole in GGSN.wide, and its record says so. The MSISDN is kept
 // beside it, as the request spelt it (GGSN.msisdns): its bytes are the
 // subscriber's, out of the caches, and reading them cost as much as the
-// record saves.
+// record saves. A chunk of records is a large allocation, page-aligned,
+// so each record is exactly one line.
 type record struct {
 	imsi       uint64 // subscriberKey.imsi (0 for an empty IMSI)
 	teid       uint32 // control TEID (ours)
@@ -482,8 +483,8 @@ type record struct {
 // pack writes the context into r, which it holds in full if it reports
 // true; else only what a release reads (wide).
 func (r *record) pack(k subscriberKey, req *gtpc.CreatePDPContextRequest, peer netip.AddrPort, pool int, off, teid, cid uint32) bool {
-	*r = record{teid: teid, pool: uint16(pool), addr: off, wide: true}
 	if k.other != "" || !peer.Addr().Is4() || !req.SGSNControlAddr.Is4() || !req.SGSNUserAddr.Is4() {
+		*r = record{teid: teid, pool: uint16(pool), addr: off, wide: true}
 		return false
 	}
 	*r = record{

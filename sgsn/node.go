@@ -57,8 +57,9 @@ type GnInto interface {
 // GnWarmer is a Gn whose GGSN takes hints of what a Create or Delete PDP
 // Context will read (the in-process transport, whose GGSN shares the
 // simulation's processor): the slot of the subscriber's context, found by
-// the IMSI's digits as a number, and that of a context by its control
-// TEID. Hints only: they never change an answer.
+// the IMSI's digits as a number, that of a context by its control TEID,
+// and (a stage later) the context itself. Hints only: they never change
+// an answer.
 type GnWarmer interface {
 	Warms() bool // whether hints do anything now: a cheap check
 	WarmSubscriber(value uint64, digits int, nsapi uint8)
@@ -678,9 +679,10 @@ func (n *Node) WarmRegistration(first string, index, ahead int) {
 
 // WarmClose hints what the GGSN reads to close s, in the stages of
 // sim.Warmer: ahead 2 the slot of its subscriber's context (by the IMSI
-// first plus index, as WarmRegistration finds it), ahead 1 that of the
-// context by its control TEID (read from s, whose line the stage before
-// hinted). It only hints, and only with a GGSN that takes hints.
+// first plus index, as WarmRegistration finds it) and that of the context
+// by its control TEID (read from s, whose lines the stage before hinted),
+// ahead 1 the context itself (found by the slot hinted the stage before).
+// It only hints, and only with a GGSN that takes hints.
 func (n *Node) WarmClose(s *Session, first string, index, ahead int) {
 	if n.gw == nil || !n.gw.Warms() {
 		return
