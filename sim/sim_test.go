@@ -131,6 +131,9 @@ func TestQueueOrderAgainstSort(t *testing.T) {
 		spread func(r *rand.Rand, last int64) int64
 	}{
 		{"ties", func(r *rand.Rand, last int64) int64 { return int64(r.IntN(50)) }},
+		// Thousands of keys a bucket, sorted by radix (sortKeys), many
+		// of them at the same instant.
+		{"crowded buckets", func(r *rand.Rand, last int64) int64 { return (last + r.Int64N(3*sec)) &^ (1<<22 - 1) }},
 		{"buckets", func(r *rand.Rand, last int64) int64 { return last + r.Int64N(40*sec) }},
 		{"beyond the wheel", func(r *rand.Rand, last int64) int64 { return last + r.Int64N(3*wheelSize*sec) }},
 		{"mixed", func(r *rand.Rand, last int64) int64 {
@@ -329,5 +332,36 @@ func TestWarmStagesRunAheadOfTheAction(t *testing.T) {
 	}
 	if !slices.Equal(log, want) {
 		t.Fatalf("got  %v\nwant %v", log, want)
+	}
+}
+
+// sortKeys orders a bucket's keys as before does, below and above the size
+// from which it sorts by radix, with ties in any order of scheduling, in
+// buckets before and after the epoch.
+func TestSortKeysAgainstSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var tmp []key
+	for _, n := range []int{0, 1, 2, radixFrom - 1, radixFrom, radixFrom + 1, 1000, 5000} {
+		for _, bucket := range []int64{0, 1, 1 << 20, -1, -7} {
+			for _, spread := range []int64{1, 5, 1 << 12, 1 << bucketShift} {
+				keys := make([]key, n)
+				for i := range keys {
+					keys[i] = key{at: bucket<<bucketShift + r.Int64N(spread), seq: r.Uint64N(uint64(4*n + 1)), slot: uint32(i)}
+				}
+				want := slices.Clone(keys)
+				slices.SortStableFunc(want, func(a, b key) int {
+					return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq))
+				})
+				tmp = sortKeys(keys, tmp)
+				for i := range keys {
+					// Equal (at, seq) pairs may come in either order; their
+					// slots are compared only where (at, seq) differ.
+					if keys[i].at != want[i].at || keys[i].seq != want[i].seq {
+						t.Fatalf("%d keys in bucket %d, spread %d: key %d is (%d, %d), want (%d, %d)",
+							n, bucket, spread, i, keys[i].at, keys[i].seq, want[i].at, want[i].seq)
+					}
+				}
+			}
+		}
 	}
 }
