@@ -471,7 +471,7 @@ type record struct {
 	sgsnTEIDD  uint32
 	cid        uint32 // charging id
 	addr       uint32 // the End User Address's offset in its pool
-	peer       uint32 // where the Create came from: IPv4 address and port
+	peer       uint32 // where the Create came from: its IPv4 address (its port below)
 	ctl, user  uint32 // the SGSN's control and user plane IPv4 addresses
 	port       uint16
 	nsapi, rat uint8
