@@ -197,10 +197,6 @@ func (g *GGSN) WarmContext(teid uint32) {
 	g.mu.Unlock()
 }
 
-// maxAPNs is how many APNs a GGSN serves at most: a context's record
-// holds its pool's index in 16 bits.
-const maxAPNs = 1<<16 - 1
-
 // WarmRecord hints the context with control TEID teid itself, what a
 // Delete of it reads after its slot in the table of TEIDs: a stage after
 // WarmContext(teid), whose line it reads. It only hints.
@@ -218,6 +214,10 @@ func (g *GGSN) WarmRecord(teid uint32) {
 // teidData marks our user-plane TEID: the control TEID with the top bit set,
 // so both are unique and never 0.
 const teidData = 1 << 31
+
+// maxAPNs is how many APNs a GGSN serves at most: a context's record
+// holds its pool's index in 16 bits.
+const maxAPNs = 1<<16 - 1
 
 // New checks cfg and returns a GGSN with no contexts.
 func New(cfg Config) (*GGSN, error) {
