@@ -113,12 +113,17 @@ type PDPFacts struct {
 	RxTEID      uint32 // the GGSN's user-plane TEID
 	NSAPI       uint8
 	RATType     uint8 // as GTP numbers it
-	LAC         int
-	CI          int
-	APN         string
-	IMSI        string
-	IMEI        string // the device's, as endpoint.imei shows it ("": the inventory's)
-	IMEISV      string
+	// Which of IMSI, IMEI and IMEISV are the subject's book's (Derived):
+	// the encoder writes those from the book and the strings stay unread.
+	// SV is the IMEISV's software version when IMEISV is derived.
+	Derived Derived
+	SV      uint8
+	LAC     int
+	CI      int
+	APN     string
+	IMSI    string
+	IMEI    string // the device's, as endpoint.imei shows it ("": the inventory's)
+	IMEISV  string
 }
 
 // Session is the context as a PDPSession, its PDPContext in full.
@@ -140,6 +145,7 @@ func (f *PDPFacts) Session() PDPSession {
 type SubjectBook struct {
 	FirstEndpointID, FirstSIMID, FirstIMSIID int64
 	FirstICCID, FirstMSISDN, FirstIMEI       string // digits, or ""
+	FirstIMSI                                string // digits, or "" (then the facts' IMSI is written)
 	// Name appends the endpoint name of the i-th subscriber; nil: "".
 	Name func(b []byte, i uint64) []byte
 }
@@ -159,6 +165,70 @@ func (r *SubjectRef) EndpointID() int64 {
 		return 0
 	}
 	return r.Book.FirstEndpointID + int64(r.I)
+}
+
+// Derived says which of a PDP context's identifiers are the ones its
+// subject's book derives: the i-th IMSI; the i-th IMEI, or one of 35 and
+// the IMSI's last 13 digits (what core-sim's fleets give a device with no
+// IMEI range); an IMEISV of that IMEI's first 14 digits and a software
+// version. The encoder writes those from the book: the facts' strings
+// were made at the Create, and read again for the Delete minutes later
+// each was a cache miss of its own in a large fleet.
+type Derived uint8
+
+const (
+	DerivedIMSI       Derived = 1 << iota
+	DerivedIMEI               // the book's i-th IMEI
+	DerivedIMEIOfIMSI         // 35 and the last 13 digits of the book's i-th IMSI (with DerivedIMSI)
+	DerivedIMEISV             // with DerivedIMEI or DerivedIMEIOfIMSI
+)
+
+// Derive is which of imsi, imei ("": the inventory's) and imeisv the
+// subject's book derives, and the IMEISV's software version: compared
+// digit for digit, so that what the encoder writes from the book is
+// exactly the strings.
+func (r *SubjectRef) Derive(imsi, imei, imeisv string) (d Derived, sv uint8) {
+	k := r.Book
+	if k == nil {
+		return 0, 0
+	}
+	var buf [24]byte
+	if k.FirstIMSI != "" && len(imsi) == len(k.FirstIMSI) && string(appendDigits(buf[:0], k.FirstIMSI, r.I)) == imsi {
+		d |= DerivedIMSI
+	}
+	switch {
+	case k.FirstIMEI != "" && (imei == "" || len(imei) == len(k.FirstIMEI)):
+		d |= DerivedIMEI
+	case imei != "" && d&DerivedIMSI != 0 && len(imsi) >= 13:
+		d |= DerivedIMEIOfIMSI
+	default:
+		return d, 0
+	}
+	dev := k.appendIMEI(buf[:0], r.I, d)
+	if imei != "" && string(dev) != imei {
+		return d &^ (DerivedIMEI | DerivedIMEIOfIMSI), 0
+	}
+	if len(dev) >= 14 && len(imeisv) == 16 && imeisv[:14] == string(dev[:14]) &&
+		isDigit(imeisv[14]) && isDigit(imeisv[15]) {
+		d |= DerivedIMEISV
+		sv = (imeisv[14]-'0')*10 + imeisv[15] - '0'
+	}
+	return d, sv
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// appendIMEI appends the digits of the i-th subscriber's IMEI as d derives
+// it: of the IMSI with DerivedIMEIOfIMSI, else the book's range.
+func (k *SubjectBook) appendIMEI(b []byte, i uint64, d Derived) []byte {
+	if d&DerivedIMEIOfIMSI == 0 {
+		return appendDigits(b, k.FirstIMEI, i)
+	}
+	b = append(b, '3', '5')
+	n := len(b)
+	b = appendDigits(b, k.FirstIMSI, i)
+	copy(b[n:], b[len(b)-13:])
+	return b[:n+13]
 }
 
 // appendDigits appends first plus i, keeping its digits: the inventory
@@ -194,7 +264,7 @@ func (r *SubjectRef) Subject(imsi, imei, provisioned string) Subject {
 // appendJSON writes the endpoint, sim and imsi of an event as the
 // encoder writes Subject's objects; j has the provisioning date's parts.
 // The IMSI is written quoted where it starts at the returned offset.
-func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, j *nodeJSON) ([]byte, int) {
+func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, d Derived, j *nodeJSON) ([]byte, int) {
 	k := r.Book
 	if k == nil {
 		b = append(b, `,"endpoint":null,"sim":null,"imsi":{"id":0,"imsi":`...)
@@ -226,11 +296,11 @@ func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, j *nodeJSON) ([]byt
 		b = append(b, `""`...)
 	}
 	b = append(b, `,"imei":`...)
-	if imei != "" {
+	if imei != "" && d&(DerivedIMEI|DerivedIMEIOfIMSI) == 0 {
 		b = appendString(b, imei)
 	} else {
 		b = append(b, '"')
-		b = appendDigits(b, k.FirstIMEI, i)
+		b = k.appendIMEI(b, i, d)
 		b = append(b, '"')
 	}
 	b = append(b, `,"ip_address":`...)
@@ -249,7 +319,13 @@ func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, j *nodeJSON) ([]byt
 	b = appendInt(b, k.FirstIMSIID+int64(i))
 	b = append(b, `,"imsi":`...)
 	at := len(b)
-	b = appendString(b, imsi)
+	if d&DerivedIMSI != 0 {
+		b = append(b, '"')
+		b = appendDigits(b, k.FirstIMSI, i)
+		b = append(b, '"')
+	} else {
+		b = appendString(b, imsi)
+	}
 	return append(b, j.imported...), at
 }
 
@@ -315,7 +391,7 @@ func (p *PDPEvent) appendJSON(b []byte, id int64, c *pdpClocks) []byte {
 	} else {
 		b = append(b, j.head[0]...)
 	}
-	b, imsiAt := p.Subject.appendJSON(b, f.IMSI, f.IMEI, j)
+	b, imsiAt := p.Subject.appendJSON(b, f.IMSI, f.IMEI, f.Derived, j)
 	imsiEnd := len(b) - len(j.imported) // the same length for a known IMSI or not
 	b = append(b, j.detail...)
 	if f.ID != 0 {
@@ -340,7 +416,14 @@ func (p *PDPEvent) appendJSON(b []byte, id int64, c *pdpClocks) []byte {
 	b = append(b, `,"imsi":`...)
 	b = append(b, b[imsiAt:imsiEnd]...) // as the imsi object has it
 	b = append(b, `,"imeisv":`...)
-	b = appendString(b, f.IMEISV)
+	if f.Derived&DerivedIMEISV != 0 {
+		b = append(b, '"')
+		n := len(b)
+		b = p.Subject.Book.appendIMEI(b, p.Subject.I, f.Derived)[:n+14]
+		b = append(b, '0'+f.SV/10, '0'+f.SV%10, '"')
+	} else {
+		b = appendString(b, f.IMEISV)
+	}
 	b = append(b, j.lac...)
 	b = appendInt(b, int64(f.LAC))
 	b = append(b, `,"ci":`...)

@@ -331,3 +331,91 @@ func TestSecondCacheMatchesAppendUnixTime(t *testing.T) {
 		}
 	}
 }
+
+// Derive marks an identifier derived only where the book derives exactly
+// its string, and the event written from the book is the one written from
+// the strings, byte for byte (and encoding/json's).
+func TestDeriveWritesTheStrings(t *testing.T) {
+	book := testBook("device-")
+	book.FirstIMSI = "295050900000001"
+	noIMEI := testBook("device-")
+	noIMEI.FirstIMSI, noIMEI.FirstIMEI = "295050900000001", ""
+	noIMSI := testBook("device-")
+	all := DerivedIMSI | DerivedIMEI | DerivedIMEISV
+	for _, c := range []struct {
+		name               string
+		book               *SubjectBook
+		imsi, imei, imeisv string
+		want               Derived
+		sv                 uint8
+	}{
+		{"the book's", book, "295050900000007", "355050000000007", "3550500000000001", all, 1},
+		{"the inventory's IMEI", book, "295050900000007", "", "3550500000000001", all, 1},
+		{"software version 99", book, "295050900000007", "355050000000007", "3550500000000099", all, 99},
+		{"another subscriber's IMSI", book, "295050900000008", "355050000000007", "3550500000000001", DerivedIMEI | DerivedIMEISV, 1},
+		{"an IMSI of 14 digits", book, "29505090000007", "355050000000007", "3550500000000001", DerivedIMEI | DerivedIMEISV, 1},
+		{"an IMSI not digits", book, "29505090000000a", "355050000000007", "3550500000000001", DerivedIMEI | DerivedIMEISV, 1},
+		{"another device's IMEI", book, "295050900000007", "355050000000008", "3550500000000001", DerivedIMSI, 0},
+		{"an IMEI of 14 digits", book, "295050900000007", "35505000000000", "3550500000000001", DerivedIMSI, 0},
+		{"an IMEISV not digits", book, "295050900000007", "355050000000007", "355050000000000a", DerivedIMSI | DerivedIMEI, 0},
+		{"another IMEI's IMEISV", book, "295050900000007", "355050000000007", "3550500000000101", DerivedIMSI | DerivedIMEI, 0},
+		{"an IMEISV of 15 digits", book, "295050900000007", "355050000000007", "355050000000000", DerivedIMSI | DerivedIMEI, 0},
+		{"the IMEI of the IMSI", noIMEI, "295050900000007", "355050900000007", "3550509000000001",
+			DerivedIMSI | DerivedIMEIOfIMSI | DerivedIMEISV, 1},
+		{"another IMEI, no range", noIMEI, "295050900000007", "355050900000008", "3550509000000001", DerivedIMSI, 0},
+		{"no IMEI at all", noIMEI, "295050900000007", "", "3550509000000001", DerivedIMSI, 0},
+		{"the IMEI of another IMSI", noIMEI, "295050900000008", "355050900000007", "3550509000000001", 0, 0},
+		{"no IMSI range", noIMSI, "295050900000007", "355050000000007", "3550500000000001", DerivedIMEI | DerivedIMEISV, 1},
+		{"an unknown IMSI", nil, "295050900000007", "355050000000007", "3550500000000001", 0, 0},
+	} {
+		subj := SubjectRef{Book: c.book, I: 6, IP: netip.MustParseAddr("10.1.2.3")}
+		d, sv := subj.Derive(c.imsi, c.imei, c.imeisv)
+		if d != c.want || sv != c.sv {
+			t.Errorf("%s: derived %04b, software version %d; want %04b, %d", c.name, d, sv, c.want, c.sv)
+		}
+		samePDPFromBookAsFromStrings(t, c.name, subj, c.imsi, c.imei, c.imeisv)
+	}
+}
+
+// samePDPFromBookAsFromStrings fails t unless the events of a context
+// with these identifiers are the same written from the book (what Derive
+// allows) as from the strings, and encoding/json's.
+func samePDPFromBookAsFromStrings(t *testing.T, name string, subj SubjectRef, imsi, imei, imeisv string) {
+	t.Helper()
+	for _, typ := range []Type{TypeCreatePDPContext, TypeDeletePDPContext} {
+		f := testPDPFacts(testPDPNode(""), "")
+		f.IMSI, f.IMEI, f.IMEISV = imsi, imei, imeisv
+		p := &PDPEvent{Type: typ, At: 1.8e18, Facts: f, Subject: subj, Rx: 5, Tx: 6}
+		plain := p.appendJSON(nil, 9, new(pdpClocks))
+		f.Derived, f.SV = subj.Derive(imsi, imei, imeisv)
+		derived := p.appendJSON(nil, 9, new(pdpClocks))
+		if !bytes.Equal(plain, derived) {
+			t.Fatalf("%s (derived %04b): from the book differs at byte %d:\nstrings: %s\nbook:    %s",
+				name, f.Derived, firstDiff(plain, derived), plain, derived)
+		}
+		samePDPAsEncodingJSON(t, p, 9)
+	}
+}
+
+func FuzzDeriveWritesTheStrings(f *testing.F) {
+	f.Add("295050900000001", "355050000000001", "295050900000007", "355050000000007", "3550500000000001", uint64(6))
+	f.Add("295050900000001", "", "295050900000007", "355050900000007", "3550509000000001", uint64(6))
+	f.Add("999999999999999", "999999999999999", "000000000000000", "000000000000000", "0000000000000099", uint64(1))
+	f.Add("", "9", "", "8", "8\"", uint64(9))
+	f.Fuzz(func(t *testing.T, firstIMSI, firstIMEI, imsi, imei, imeisv string, i uint64) {
+		// The book's ranges are digits (its contract), as the HLR's are.
+		for _, s := range []string{firstIMSI, firstIMEI} {
+			for k := 0; k < len(s); k++ {
+				if s[k] < '0' || s[k] > '9' {
+					t.Skip()
+				}
+			}
+		}
+		if len(firstIMSI) > 19 || len(firstIMEI) > 19 || i > 1e12 {
+			t.Skip()
+		}
+		book := testBook("device-")
+		book.FirstIMSI, book.FirstIMEI = firstIMSI, firstIMEI
+		samePDPFromBookAsFromStrings(t, "fuzz", SubjectRef{Book: book, I: i}, imsi, imei, imeisv)
+	})
+}

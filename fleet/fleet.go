@@ -71,6 +71,12 @@ func (d *Device) IMEI() string {
 	return string(d.appendIMEI(buf[:0]))
 }
 
+// IMEISV is the device's IMEISV: its IMEI's first 14 digits and software
+// version 01.
+func (d *Device) IMEISV() string { return d.IMEI()[:14] + softwareVersion }
+
+const softwareVersion = "01"
+
 // appendIMEI appends the device's IMEI.
 func (d *Device) appendIMEI(b []byte) []byte {
 	if d.Fleet.FirstIMEI != "" {
@@ -423,7 +429,7 @@ func (d *device) ue(k int) sgsn.UE {
 	b = d.appendIMEI(b)
 	imei := len(b)
 	b = append(b, b[imsi:imei:imei][:14]...)
-	b = append(b, '0', '1')
+	b = append(b, softwareVersion...)
 	ids := string(b)
 	return sgsn.UE{IMSI: ids[:imsi], IMEI: ids[imsi:imei], IMEISV: ids[imei:], RAT: d.Fleet.RAT, LAC: d.lac, CI: d.ci}
 }

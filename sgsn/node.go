@@ -537,6 +537,7 @@ func (n *Node) CreatePDPContext(ctx context.Context, ue UE, apn string) (*Sessio
 		return nil, fmt.Errorf("Create PDP Context for IMSI %s: %w", ue.IMSI, ErrCancelled)
 	}
 	s.subj = n.plat.SubjectRef(ue.IMSI)
+	s.facts.Derived, s.facts.SV = s.subj.Derive(ue.IMSI, ue.IMEI, ue.IMEISV)
 	if n.tr != nil {
 		n.tr.nas(ue.IMSI, false, "Activate PDP Context Accept", true, trace.Field{Key: "PDP address", Value: s.facts.UEIP.String()}, trace.Field{Key: "APN", Value: apn})
 	}

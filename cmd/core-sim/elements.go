@@ -54,7 +54,7 @@ func newStore(sc *scenarios.Scenario) (*hlrStore, error) {
 	s := &hlrStore{Store: st, books: make([]events.SubjectBook, len(ranges))}
 	for i, r := range ranges {
 		s.books[i] = events.SubjectBook{FirstEndpointID: r.FirstEndpointID, FirstSIMID: r.FirstEndpointID,
-			FirstIMSIID: imsiID(i, 0), FirstICCID: r.FirstICCID, FirstMSISDN: r.FirstMSISDN, FirstIMEI: r.FirstIMEI}
+			FirstIMSIID: imsiID(i, 0), FirstIMSI: r.FirstIMSI, FirstICCID: r.FirstICCID, FirstMSISDN: r.FirstMSISDN, FirstIMEI: r.FirstIMEI}
 		if r.EndpointName != "" {
 			s.books[i].Name = func(b []byte, index uint64) []byte { return st.AppendName(b, i, index) }
 		}

@@ -75,6 +75,66 @@ fleets:
 	}
 }
 
+// A fleet device's identifiers are the ones its subject's book derives
+// (events.SubjectRef.Derive), so that the encoder writes them from the
+// book: the IMSI of every profile, the IMEI of the fleet's range, or the
+// one derived from the first profile's IMSI for that IMSI's book only.
+func TestBooksDeriveTheDevicesIdentifiers(t *testing.T) {
+	sc, err := scenarios.Parse("books.yaml", []byte(`
+name: books
+duration: 1h
+home_networks:
+  - {name: LI, plmn: "29505"}
+  - {name: NL, plmn: "20408"}
+sims:
+  - {name: dual, profiles: [LI, NL], preferred: {DE: NL}, default: LI}
+fleets:
+  - name: a
+    count: 40
+    sim: dual
+    imsi: {LI: "295050900000001", NL: "204089900000001"}
+    iccid: "8942310000000000016"
+    msisdn: "423660000001"
+    endpoint_id: 500
+    itinerary: [{at: 0s, country: DE}]
+  - name: b
+    count: 7
+    sim: dual
+    imsi: {LI: "295050900000101", NL: "204089900000101"}
+    iccid: "8942310000000001016"
+    msisdn: "423660000101"
+    imei: "355050000000101"
+    endpoint_id: 900
+    itinerary: [{at: 0s, country: DE}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plat := inventoryOf(t, sc)
+	n := 0
+	for _, d := range fleet.Devices(sc) {
+		for k, imsi := range d.IMSIs() {
+			ref := plat.SubjectRef(imsi)
+			got, sv := ref.Derive(imsi, d.IMEI(), d.IMEISV())
+			want := events.DerivedIMSI | events.DerivedIMEI | events.DerivedIMEISV
+			if d.Fleet.Name == "a" {
+				want = events.DerivedIMSI | events.DerivedIMEIOfIMSI | events.DerivedIMEISV
+				if k != 0 {
+					want = events.DerivedIMSI
+				}
+			}
+			if got != want || (want&events.DerivedIMEISV != 0 && sv != 1) {
+				t.Fatalf("device %d of fleet %s, IMSI %s, IMEI %s, IMEISV %s: derived %04b software version %d, want %04b",
+					d.Index, d.Fleet.Name, imsi, d.IMEI(), d.IMEISV(), got, sv, want)
+			}
+			n++
+		}
+	}
+	if n != 40*2+7*2 {
+		t.Fatalf("%d identifiers checked", n)
+	}
+}
+
 func addDigits(t *testing.T, first string, n int) string {
 	t.Helper()
 	b := []byte(first)
