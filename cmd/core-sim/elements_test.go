@@ -15,34 +15,7 @@ import (
 // subscriber of every profile the subject the platform's inventory gives
 // (Lookup, through platform.Subject): same ids, names, ICCID, MSISDN, IMEI.
 func TestBooksGiveTheInventorysSubjects(t *testing.T) {
-	sc, err := scenarios.Parse("books.yaml", []byte(`
-name: books
-duration: 1h
-home_networks:
-  - {name: LI, plmn: "29505"}
-  - {name: NL, plmn: "20408"}
-sims:
-  - {name: dual, profiles: [LI, NL], preferred: {DE: NL}, default: LI}
-fleets:
-  - name: a
-    count: 40
-    sim: dual
-    imsi: {LI: "295050900000001", NL: "204089900000001"}
-    iccid: "8942310000000000016"
-    msisdn: "423660000001"
-    endpoint_id: 500
-    endpoint_name: "trk-{n}-{imsi}-<{msisdn}>"
-    itinerary: [{at: 0s, country: DE}]
-  - name: b
-    count: 7
-    sim: dual
-    imsi: {LI: "295050900000101", NL: "204089900000101"}
-    iccid: "8942310000000001016"
-    msisdn: "423660000101"
-    imei: "355050000000101"
-    endpoint_id: 900
-    itinerary: [{at: 0s, country: DE}]
-`))
+	sc, err := scenarios.Parse("books.yaml", []byte(booksYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,33 +53,7 @@ fleets:
 // book: the IMSI of every profile, the IMEI of the fleet's range, or the
 // one derived from the first profile's IMSI for that IMSI's book only.
 func TestBooksDeriveTheDevicesIdentifiers(t *testing.T) {
-	sc, err := scenarios.Parse("books.yaml", []byte(`
-name: books
-duration: 1h
-home_networks:
-  - {name: LI, plmn: "29505"}
-  - {name: NL, plmn: "20408"}
-sims:
-  - {name: dual, profiles: [LI, NL], preferred: {DE: NL}, default: LI}
-fleets:
-  - name: a
-    count: 40
-    sim: dual
-    imsi: {LI: "295050900000001", NL: "204089900000001"}
-    iccid: "8942310000000000016"
-    msisdn: "423660000001"
-    endpoint_id: 500
-    itinerary: [{at: 0s, country: DE}]
-  - name: b
-    count: 7
-    sim: dual
-    imsi: {LI: "295050900000101", NL: "204089900000101"}
-    iccid: "8942310000000001016"
-    msisdn: "423660000101"
-    imei: "355050000000101"
-    endpoint_id: 900
-    itinerary: [{at: 0s, country: DE}]
-`))
+	sc, err := scenarios.Parse("books.yaml", []byte(booksYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,6 +81,37 @@ fleets:
 		t.Fatalf("%d identifiers checked", n)
 	}
 }
+
+// booksYAML has two fleets of a dual-profile SIM: one with no IMEI range
+// (its devices' IMEIs derived from the first profile's IMSI), one with.
+const booksYAML = `
+name: books
+duration: 1h
+home_networks:
+  - {name: LI, plmn: "29505"}
+  - {name: NL, plmn: "20408"}
+sims:
+  - {name: dual, profiles: [LI, NL], preferred: {DE: NL}, default: LI}
+fleets:
+  - name: a
+    count: 40
+    sim: dual
+    imsi: {LI: "295050900000001", NL: "204089900000001"}
+    iccid: "8942310000000000016"
+    msisdn: "423660000001"
+    endpoint_id: 500
+    endpoint_name: "trk-{n}-{imsi}-<{msisdn}>"
+    itinerary: [{at: 0s, country: DE}]
+  - name: b
+    count: 7
+    sim: dual
+    imsi: {LI: "295050900000101", NL: "204089900000101"}
+    iccid: "8942310000000001016"
+    msisdn: "423660000101"
+    imei: "355050000000101"
+    endpoint_id: 900
+    itinerary: [{at: 0s, country: DE}]
+`
 
 func addDigits(t *testing.T, first string, n int) string {
 	t.Helper()
