@@ -224,11 +224,8 @@ func (k *SubjectBook) appendIMEI(b []byte, i uint64, d Derived) []byte {
 	if d&DerivedIMEIOfIMSI == 0 {
 		return appendDigits(b, k.FirstIMEI, i)
 	}
-	b = append(b, '3', '5')
-	n := len(b)
-	b = appendDigits(b, k.FirstIMSI, i)
-	copy(b[n:], b[len(b)-13:])
-	return b[:n+13]
+	var buf [24]byte
+	return digits.AppendIMEIOfIMSI(b, appendDigits(buf[:0], k.FirstIMSI, i))
 }
 
 // appendDigits appends first plus i, keeping its digits: the inventory
@@ -263,14 +260,16 @@ func (r *SubjectRef) Subject(imsi, imei, provisioned string) Subject {
 
 // appendJSON writes the endpoint, sim and imsi of an event as the
 // encoder writes Subject's objects; j has the provisioning date's parts.
-// The IMSI is written quoted where it starts at the returned offset.
-func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, d Derived, j *nodeJSON) ([]byte, int) {
+// The IMSI is written quoted where it starts at the first returned
+// offset; the IMEI's digits start at the second when the book's are
+// written (-1 otherwise).
+func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, d Derived, j *nodeJSON) ([]byte, int, int) {
 	k := r.Book
 	if k == nil {
 		b = append(b, `,"endpoint":null,"sim":null,"imsi":{"id":0,"imsi":`...)
 		at := len(b)
 		b = appendString(b, imsi)
-		return append(b, j.imported...), at
+		return append(b, j.imported...), at, -1
 	}
 	i := r.I
 	b = append(b, `,"endpoint":{"id":`...)
@@ -296,10 +295,12 @@ func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, d Derived, j *nodeJ
 		b = append(b, `""`...)
 	}
 	b = append(b, `,"imei":`...)
+	imeiAt := -1
 	if imei != "" && d&(DerivedIMEI|DerivedIMEIOfIMSI) == 0 {
 		b = appendString(b, imei)
 	} else {
 		b = append(b, '"')
+		imeiAt = len(b)
 		b = k.appendIMEI(b, i, d)
 		b = append(b, '"')
 	}
@@ -326,7 +327,7 @@ func (r *SubjectRef) appendJSON(b []byte, imsi, imei string, d Derived, j *nodeJ
 	} else {
 		b = appendString(b, imsi)
 	}
-	return append(b, j.imported...), at
+	return append(b, j.imported...), at, imeiAt
 }
 
 // PDPEvent is an accepted Create PDP Context (leading to ONLINE) or a
@@ -391,7 +392,7 @@ func (p *PDPEvent) appendJSON(b []byte, id int64, c *pdpClocks) []byte {
 	} else {
 		b = append(b, j.head[0]...)
 	}
-	b, imsiAt := p.Subject.appendJSON(b, f.IMSI, f.IMEI, f.Derived, j)
+	b, imsiAt, imeiAt := p.Subject.appendJSON(b, f.IMSI, f.IMEI, f.Derived, j)
 	imsiEnd := len(b) - len(j.imported) // the same length for a known IMSI or not
 	b = append(b, j.detail...)
 	if f.ID != 0 {
@@ -416,10 +417,9 @@ func (p *PDPEvent) appendJSON(b []byte, id int64, c *pdpClocks) []byte {
 	b = append(b, `,"imsi":`...)
 	b = append(b, b[imsiAt:imsiEnd]...) // as the imsi object has it
 	b = append(b, `,"imeisv":`...)
-	if f.Derived&DerivedIMEISV != 0 {
+	if f.Derived&DerivedIMEISV != 0 && imeiAt >= 0 { // the IMEI as the endpoint has it
 		b = append(b, '"')
-		n := len(b)
-		b = p.Subject.Book.appendIMEI(b, p.Subject.I, f.Derived)[:n+14]
+		b = append(b, b[imeiAt:imeiAt+14]...)
 		b = append(b, '0'+f.SV/10, '0'+f.SV%10, '"')
 	} else {
 		b = appendString(b, f.IMEISV)

@@ -83,8 +83,7 @@ func (d *Device) appendIMEI(b []byte) []byte {
 		return appendAdd(b, d.Fleet.FirstIMEI, d.Index)
 	}
 	var buf [20]byte
-	imsi := appendAdd(buf[:0], d.Fleet.FirstIMSI[0], d.Index)
-	return append(append(b, '3', '5'), imsi[len(imsi)-13:]...)
+	return digits.AppendIMEIOfIMSI(b, appendAdd(buf[:0], d.Fleet.FirstIMSI[0], d.Index))
 }
 
 // String names the device, e.g. "trackers#3".

@@ -18,3 +18,9 @@ func Add(b []byte, n uint64) (carry uint64) {
 	}
 	return n
 }
+
+// AppendIMEIOfIMSI appends the IMEI core-sim gives a device whose fleet has
+// no IMEI range: 35 and the last 13 digits of its IMSI (at least 13).
+func AppendIMEIOfIMSI(b, imsi []byte) []byte {
+	return append(append(b, '3', '5'), imsi[len(imsi)-13:]...)
+}
