@@ -106,6 +106,8 @@ type Endpoint struct {
 	pending pendingTable
 	seq     atomic.Uint32
 
+	out *sendQueue // nil where datagrams are sent one at a time
+
 	recMu     sync.Mutex
 	recovery  map[netip.AddrPort]uint8
 	stats     counters
@@ -176,6 +178,9 @@ func Listen(addr string, cfg Config) (*Endpoint, error) {
 		})),
 		recovery: make(map[netip.AddrPort]uint8),
 	}
+	if w := newMWriter(conn); w != nil {
+		e.out = newSendQueue(w, e)
+	}
 	e.cache.init(cfg.ResponseTTL)
 	e.pending.init()
 	// A restarted client must not reuse the sequence numbers a peer may
@@ -225,6 +230,10 @@ func (e *Endpoint) Close() error {
 }
 
 func (e *Endpoint) send(b []byte, peer netip.AddrPort) {
+	if e.out != nil {
+		e.out.send(b, peer)
+		return
+	}
 	if _, err := e.conn.WriteToUDPAddrPort(b, peer); err != nil {
 		e.sendFailed(err, zap.Stringer("peer", peer))
 		return

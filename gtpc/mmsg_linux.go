@@ -4,6 +4,7 @@ package gtpc
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -43,7 +44,7 @@ type sockaddr struct {
 // batcher reads and writes an endpoint's socket in batches, on the
 // endpoint's reading goroutine.
 type batcher struct {
-	rc syscall.RawConn
+	mwriter
 
 	rhdr   [batchSize]mmsghdr
 	riov   [batchSize]unix.Iovec
@@ -51,6 +52,12 @@ type batcher struct {
 	rbuf   []byte // batchSize slots of slotSize
 	rerrno syscall.Errno
 	rn     int
+}
+
+// mwriter sends datagrams to an endpoint's socket in batches of up to
+// batchSize, for one goroutine at a time.
+type mwriter struct {
+	rc syscall.RawConn
 
 	whdr   [batchSize]mmsghdr
 	wiov   [batchSize]unix.Iovec
@@ -65,19 +72,33 @@ func newBatcher(c *net.UDPConn) *batcher {
 	if err != nil {
 		return nil
 	}
-	b := &batcher{rc: rc, rbuf: make([]byte, batchSize*slotSize)}
+	b := &batcher{mwriter: mwriter{rc: rc}, rbuf: make([]byte, batchSize*slotSize)}
 	for i := range b.rhdr {
 		b.riov[i] = unix.Iovec{Base: &b.rbuf[i*slotSize], Len: slotSize}
 		b.rhdr[i].hdr.Iov = &b.riov[i]
 		b.rhdr[i].hdr.Iovlen = 1
 		b.rhdr[i].hdr.Name = (*byte)(unsafe.Pointer(&b.rname[i]))
 	}
-	for i := range b.whdr {
-		b.whdr[i].hdr.Iov = &b.wiov[i]
-		b.whdr[i].hdr.Iovlen = 1
-		b.whdr[i].hdr.Name = (*byte)(unsafe.Pointer(&b.wname[i]))
-	}
+	b.mwriter.init()
 	return b
+}
+
+func newMWriter(c *net.UDPConn) *mwriter {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	w := &mwriter{rc: rc}
+	w.init()
+	return w
+}
+
+func (w *mwriter) init() {
+	for i := range w.whdr {
+		w.whdr[i].hdr.Iov = &w.wiov[i]
+		w.whdr[i].hdr.Iovlen = 1
+		w.whdr[i].hdr.Name = (*byte)(unsafe.Pointer(&w.wname[i]))
+	}
 }
 
 // read waits for datagrams and reads those waiting, at least one.
@@ -143,7 +164,7 @@ func htons(p uint16) (n uint16) {
 // add queues datagram d to peer for the next flush; false when the batch
 // is full (flush first). An IPv4 peer is written as such even on an IPv6
 // (wildcard) socket, which Linux takes as its mapped address.
-func (b *batcher) add(d []byte, peer netip.AddrPort) bool {
+func (b *mwriter) add(d []byte, peer netip.AddrPort) bool {
 	if b.wn == batchSize {
 		return false
 	}
@@ -166,7 +187,7 @@ func (b *batcher) add(d []byte, peer netip.AddrPort) bool {
 // flush sends the queued datagrams: a datagram the system refuses (its
 // peer unreachable, say) is skipped, as a lone send would fail alone. It
 // returns how many left and the first refusal.
-func (b *batcher) flush() (int, error) {
+func (b *mwriter) flush() (int, error) {
 	defer b.clearWrites()
 	var first error
 	sent, at := 0, 0
@@ -177,7 +198,7 @@ func (b *batcher) flush() (int, error) {
 		}
 		if b.werrno != 0 {
 			if first == nil {
-				first = b.werrno
+				first = fmt.Errorf("to %v: %w", sockaddrPort(&b.wname[at], b.whdr[at].hdr.Namelen), b.werrno)
 			}
 			at++
 			continue
@@ -188,7 +209,7 @@ func (b *batcher) flush() (int, error) {
 	return sent, first
 }
 
-func (b *batcher) send(fd uintptr) bool {
+func (b *mwriter) send(fd uintptr) bool {
 	n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdr[b.wsent])), uintptr(b.wn-b.wsent), unix.MSG_DONTWAIT, 0, 0)
 	if errno == unix.EAGAIN || errno == unix.EINTR {
 		return false
@@ -201,7 +222,7 @@ func (b *batcher) send(fd uintptr) bool {
 	return true
 }
 
-func (b *batcher) clearWrites() {
+func (b *mwriter) clearWrites() {
 	for i := range b.wn {
 		b.wiov[i] = unix.Iovec{} // no datagram kept alive past its send
 	}

@@ -12,6 +12,9 @@ import (
 // and writes a datagram at a time.
 type batcher struct{}
 
+// mwriter is Linux's batched writes; elsewhere each datagram is sent alone.
+type mwriter struct{}
+
 const slotSize = 0
 
 func newBatcher(*net.UDPConn) *batcher                       { return nil }
@@ -20,3 +23,6 @@ func (*batcher) read() (int, error)                          { return 0, net.Err
 func (*batcher) datagram(int) ([]byte, netip.AddrPort, bool) { return nil, netip.AddrPort{}, false }
 func (*batcher) add([]byte, netip.AddrPort) bool             { return false }
 func (*batcher) flush() (int, error)                         { return 0, nil }
+func newMWriter(*net.UDPConn) *mwriter                       { return nil }
+func (*mwriter) add([]byte, netip.AddrPort) bool             { return false }
+func (*mwriter) flush() (int, error)                         { return 0, nil }
